@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Set-up and the everyday jobs in one file that needs nothing but Python 3.11+.
+
+    python3 run.py serve   # venv + packages, build index/ from seeds/ if missing, serve the web UI
+    python3 run.py test    # venv + packages + Chromium, then the whole test suite
+
+Other commands: ``bench`` (benchmarks), ``eval`` (search-quality evaluation),
+``lint``. Extra arguments are passed on (to ``xunwen serve`` or pytest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PYTHON = VENV / "bin" / "python"
+STAMP = VENV / ".xunwen-installed"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+
+def sh(*command: str | Path, **kwargs) -> None:
+    print("+", " ".join(map(str, command)), flush=True)
+    subprocess.run([str(part) for part in command], check=True, cwd=ROOT, **kwargs)
+
+
+def ensure_venv(extras: str = "") -> None:
+    """Create .venv and install the project (editable) unless already done."""
+    wanted = hashlib.sha1((ROOT / "setup.cfg").read_bytes() + extras.encode()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if not PYTHON.exists():
+        sh(sys.executable, "-m", "venv", VENV)
+    sh(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    target = f".[{extras}]" if extras else "."
+    sh(PYTHON, "-m", "pip", "install", "--quiet", "-e", target)
+    STAMP.write_text(wanted)
+
+
+def ensure_chromium() -> None:
+    """Debian's chromium and chromium-driver for the browser tests."""
+    if CHROMIUM.exists() and CHROMEDRIVER.exists():
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        print("run.py: Chromium missing and apt-get unavailable (or not root): browser tests will skip")
+        return
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    sh("apt-get", "update", "-qq", env=env)
+    sh("apt-get", "install", "-y", "-qq", "chromium", "chromium-driver", env=env)
+
+
+def serve(args: list[str]) -> None:
+    ensure_venv()
+    xunwen = VENV / "bin" / "xunwen"
+    os.execv(xunwen, [str(xunwen), "serve", "--build-from", str(ROOT / "seeds"), *args])
+
+
+def test(args: list[str]) -> None:
+    ensure_venv("test")
+    ensure_chromium()
+    result = subprocess.run([str(PYTHON), "-m", "pytest", *args], cwd=ROOT)
+    sys.exit(result.returncode)
+
+
+def bench(args: list[str]) -> None:
+    ensure_venv("test")
+    for script in sorted((ROOT / "bench").glob("bench_*.py")):
+        sh(PYTHON, script, *args)
+
+
+def evaluate(args: list[str]) -> None:
+    ensure_venv("test")
+    sh(PYTHON, ROOT / "bench" / "eval_ranking.py", *args)
+
+
+def lint(args: list[str]) -> None:
+    ensure_venv("test")
+    sh(VENV / "bin" / "ruff", "check", "search", "web", "tests", "bench", "scripts", *args)
+
+
+COMMANDS = {"serve": serve, "test": test, "bench": bench, "eval": evaluate, "lint": lint}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        print(__doc__)
+        sys.exit(2)
+    COMMANDS[sys.argv[1]](sys.argv[2:])

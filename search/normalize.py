@@ -1,0 +1,228 @@
+"""Text cleanup and script normalization: pure ``str -> str`` functions.
+
+Two jobs live here and nowhere else:
+
+* cleaning scraped text (character folding, inline pinyin, boilerplate lines);
+* converting Traditional to Simplified so that jieba segments well and a query
+  in either script meets documents in either script.
+
+The conversion keeps the text length, character for character, so an offset
+found in the Simplified text points at the same character of the original.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import opencc
+
+_DICTIONARY_DIR = Path(opencc.__file__).parent / "dictionary"
+
+# ---------------------------------------------------------------------------
+# Script conversion
+# ---------------------------------------------------------------------------
+
+
+def _read_table(name: str) -> dict[str, str]:
+    """One OpenCC dictionary file as {key: first candidate}."""
+    table = {}
+    with open(_DICTIONARY_DIR / name, encoding="utf-8") as handle:
+        for line in handle:
+            key, _, values = line.rstrip("\n").partition("\t")
+            if key and values:
+                table[key] = values.split(" ")[0]
+    return table
+
+
+@functools.cache
+def _t2s_tables() -> tuple[dict[int, str], re.Pattern[str] | None, dict[str, str]]:
+    """The fast path for OpenCC ``t2s``, built from the package's own tables.
+
+    Characters go through a ``str.translate`` table. Phrases only matter where
+    the phrase table disagrees with converting character by character
+    (乾隆 stays 乾隆 while 乾 alone becomes 干); those few are fixed up by one
+    regular expression, longest phrase first, as OpenCC's longest match does.
+    """
+    characters = _read_table("TSCharacters.txt")
+    translate_table = {
+        ord(key): value for key, value in characters.items() if len(key) == 1 and len(value) == 1
+    }
+    exceptions = {}
+    for phrase, converted in _read_table("TSPhrases.txt").items():
+        if len(converted) == len(phrase) and phrase.translate(translate_table) != converted:
+            exceptions[phrase] = converted
+    pattern = None
+    if exceptions:
+        ordered = sorted(exceptions, key=len, reverse=True)
+        pattern = re.compile("|".join(map(re.escape, ordered)))
+    return translate_table, pattern, exceptions
+
+
+def to_simplified(text: str) -> str:
+    """Traditional to Simplified (OpenCC ``t2s``), keeping the length exactly."""
+    translate_table, pattern, exceptions = _t2s_tables()
+    converted = text.translate(translate_table)
+    if pattern is not None and pattern.search(text):
+        pieces = list(converted)
+        for match in pattern.finditer(text):
+            pieces[match.start() : match.end()] = exceptions[match.group()]
+        converted = "".join(pieces)
+    return converted
+
+
+@functools.lru_cache(maxsize=4)
+def _opencc(conversion: str) -> opencc.OpenCC:
+    return opencc.OpenCC(conversion)
+
+
+def convert_for_display(text: str, script: str) -> str:
+    """Phrase-level conversion for reading: ``simplified``, ``traditional`` or ``original``.
+
+    Display conversion may change length (it is never used for offsets), so it
+    runs OpenCC itself rather than the fast path.
+    """
+    if script == "simplified":
+        return _opencc("t2s").convert(text)
+    if script == "traditional":
+        return _opencc("s2t").convert(text)
+    return text
+
+
+_ASCII_UPPER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
+
+
+def normalize_for_search(text: str) -> str:
+    """The form the analyzer and the verbatim matcher see: Simplified, ASCII lower-cased.
+
+    ``str.lower`` is not used because it can change length (``İ`` becomes two
+    characters); only ASCII letters are folded, so offsets still line up.
+    """
+    return to_simplified(text).translate(_ASCII_UPPER)
+
+
+# ---------------------------------------------------------------------------
+# Character-level cleaning
+# ---------------------------------------------------------------------------
+
+# Full-width ASCII (U+FF01-FF5E) folds to ASCII, except the marks Chinese
+# typesetting uses as its own punctuation: folding ，。；！？（） into ASCII
+# would change how the article reads, and they carry sentence boundaries.
+_KEEP_FULLWIDTH = set("！（），：；？～［］｛｝＂＇")
+_FOLD_TABLE: dict[int, int | None] = {
+    code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F) if chr(code) not in _KEEP_FULLWIDTH
+}
+_FOLD_TABLE.update({0x00A0: 0x20, 0x3000: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x2009: 0x20})
+_FOLD_TABLE.update({0x200B: None, 0x200C: None, 0x200D: None, 0xFEFF: None, 0xFFFD: None})
+_FOLD_TABLE.update({code: None for code in range(0xE000, 0xF900)})  # private use area
+
+
+def fold_characters(text: str) -> str:
+    """Fold NBSP, full-width spaces and full-width ASCII; drop private-use,
+    zero-width and replacement characters."""
+    return text.translate(_FOLD_TABLE).replace("\r\n", "\n").replace("\r", "\n")
+
+
+_TONE_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+# "發(fā)展(zhǎn)": a pinyin syllable with a tone mark, in brackets, right after
+# a Han character (or the "?" a broken conversion left in its place, as in
+# "日?qǐng)?bào)"). The tone mark is required so that "(ab)" in ordinary text stays.
+_SYLLABLE = rf"[a-zü{_TONE_VOWELS}]{{0,6}}[{_TONE_VOWELS}][a-zü{_TONE_VOWELS}]{{0,6}}"
+# A damaged page also loses the opening bracket: "日?qǐng)?bào)" for 日報(bào).
+_PINYIN_RE = re.compile(rf"(?<=[\u3400-\u9fff\uf900-\ufaff?])[(（]{_SYLLABLE}[)）]|(?<=\?){_SYLLABLE}[)）]")
+
+
+def strip_pinyin(text: str) -> str:
+    """Remove inline pinyin annotations: ``發(fā)展(zhǎn)`` becomes ``發展``."""
+    return _PINYIN_RE.sub("", text)
+
+
+def clean_characters(text: str) -> str:
+    """Character-level cleaning: folding plus pinyin removal (keeps every line)."""
+    return strip_pinyin(fold_characters(text))
+
+
+# ---------------------------------------------------------------------------
+# Line-level cleaning (boilerplate)
+# ---------------------------------------------------------------------------
+
+# Patterns are matched against the Simplified form of a line, so one list
+# serves both scripts.
+_CONTINUATION_RE = re.compile(r"[(（]\s*(?:上接|下转|紧接|接上|转下|下接|上转)[^()（）]{0,12}[)）]")
+_EDITOR_RE = re.compile(r"^\s*[\[【(（]?\s*(?:责任编辑|责编|编辑|校对)\s*[:：][^\]】)）]{0,30}[\]】)）]?\s*$")
+_NAVIGATION_LINES = {
+    "全部",
+    "首页",
+    "返回",
+    "返回首页",
+    "返回顶部",
+    "打印",
+    "关闭",
+    "关闭窗口",
+    "打印本页",
+    "分享到",
+    "上一篇",
+    "下一篇",
+    "相关新闻",
+    "周口24小时",
+}
+_COPYRIGHT_RE = re.compile(
+    r"版权所有|版权声明|版权与.{0,12}声明|免责声明|未经.{0,6}授权.{0,8}(?:转载|使用)"
+    r"|不代表本网观点|转载目的在于|本网其他来源"
+)
+
+
+def is_navigation_line(line: str) -> bool:
+    """A line that is only a site's navigation crumb (``全部``, ``周口24小时``)."""
+    return to_simplified(line.strip()) in _NAVIGATION_LINES
+
+
+def is_editor_line(line: str) -> bool:
+    """``[責任編輯:王松濤]`` and similar editor credits."""
+    return bool(_EDITOR_RE.match(to_simplified(line)))
+
+
+def is_copyright_line(line: str) -> bool:
+    """A copyright, reprint or disclaimer statement."""
+    return bool(_COPYRIGHT_RE.search(to_simplified(line)))
+
+
+def strip_continuation_marks(text: str) -> str:
+    """Remove page-continuation marks such as ``(上接第一版)``."""
+    simplified = to_simplified(text)
+    spans = [match.span() for match in _CONTINUATION_RE.finditer(simplified)]
+    for start, end in reversed(spans):
+        text = text[:start] + text[end:]
+    return text
+
+
+def strip_boilerplate(text: str) -> str:
+    """Drop copyright/disclaimer blocks, editor lines, navigation crumbs and
+    continuation marks, keeping the article's own lines as they are.
+
+    A copyright line in the last third of the article starts a block that runs
+    to the end ("國際在線版權...聲明:" followed by its numbered clauses); earlier
+    in the text only the line itself goes.
+    """
+    lines = strip_continuation_marks(text).split("\n")
+    tail_start = len(lines) - max(len(lines) // 3, 12)
+    kept: list[str] = []
+    for number, line in enumerate(lines):
+        if is_copyright_line(line):
+            if number >= tail_start:
+                break
+            continue
+        if is_navigation_line(line) or is_editor_line(line):
+            continue
+        kept.append(line.rstrip())
+    return _squeeze_blank_lines("\n".join(kept))
+
+
+def _squeeze_blank_lines(text: str) -> str:
+    return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+
+
+def clean_text(raw: str) -> str:
+    """The full cleaning chain: what is stored, searched and shown."""
+    return strip_boilerplate(clean_characters(raw))

@@ -1,0 +1,113 @@
+"""The one Whoosh schema of xunwen, and the two field types it needs.
+
+Word fields are positional (phrase queries) and hold jieba words of the
+normalized text. The ``chars`` field holds each document's distinct character
+bigrams with no positions: it finds any verbatim substring of two or more
+characters, however jieba cut it, for a third of the cost of positional
+bigrams; exact substrings are then checked against the stored text.
+
+Both field types accept either a string (analyzed here) or postings computed
+ahead of time by ``search.indexer`` in worker processes, which is what makes
+indexing fast: Whoosh then only writes, it does not tokenize.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from whoosh import fields, formats
+from whoosh.analysis import IDTokenizer
+
+from search.analysis import bigrams, chinese_analyzer, tokenize
+from search.normalize import normalize_for_search
+
+SCHEMA_VERSION = 1
+
+# Word positions of one field, computed in a worker: {word: [positions]}.
+Postings = dict[str, list[int]]
+
+
+def word_postings(text: str) -> Postings:
+    """Index-time postings of a word field: search-mode words and positions."""
+    postings: Postings = defaultdict(list)
+    for word in tokenize(text, search_mode=True):
+        positions = postings[word.text]
+        # A word and a sub-word of it can be the same string at one position.
+        if not positions or positions[-1] != word.position:
+            positions.append(word.position)
+    return dict(postings)
+
+
+class WordField(fields.TEXT):
+    """A positional jieba word field that also takes precomputed postings."""
+
+    def __init__(self, stored: bool = False, field_boost: float = 1.0):
+        super().__init__(analyzer=chinese_analyzer(), phrase=True, stored=stored, field_boost=field_boost)
+
+    def index(self, value, **kwargs):
+        postings = value if isinstance(value, dict) else word_postings(value)
+        encode = self.format.encode
+        boost = self.format.field_boost
+        for word, positions in postings.items():
+            yield word.encode("utf-8"), len(positions), boost * len(positions), encode(positions)
+
+
+class BigramField(fields.FieldType):
+    """Distinct character bigrams of the normalized text, presence only."""
+
+    def __init__(self):
+        self.format = formats.Existence()
+        self.analyzer = IDTokenizer()
+        self.scorable = False
+        self.stored = False
+        self.unique = False
+        self.vector = None
+        self.column_type = None
+
+    def index(self, value, **kwargs):
+        grams: Iterable[str] = (
+            value if isinstance(value, (set, frozenset, list)) else bigrams(normalize_for_search(value))
+        )
+        for gram in grams:
+            yield gram.encode("utf-8"), 1, 1.0, b""
+
+
+def facet_field() -> fields.ID:
+    return fields.ID(stored=True)
+
+
+def build_schema() -> fields.Schema:
+    """The schema: identity, text, verbatim bigrams, facets, provenance."""
+    return fields.Schema(
+        id=fields.ID(unique=True, stored=True),
+        title=WordField(stored=True, field_boost=1.0),
+        body=WordField(stored=True),
+        chars=BigramField(),
+        date=fields.ID(stored=True, sortable=True),  # "YYYY-MM-DD" / "YYYY-MM" / "YYYY"
+        year=facet_field(),
+        month=facet_field(),  # "YYYY-MM"
+        source=facet_field(),
+        province=facet_field(),
+        city=facet_field(),
+        county=facet_field(),
+        regions=fields.KEYWORD(stored=True, commas=True),  # every region mentioned
+        topics=fields.KEYWORD(stored=True, commas=True),
+        tags=fields.KEYWORD(stored=True, commas=True),
+        url=fields.STORED(),
+        path=fields.ID(stored=True),
+        content_hash=fields.ID(stored=True),
+        meta=fields.STORED(),  # basis, title_derived, date_precision, extra fields
+    )
+
+
+# Facet fields as the searcher counts them: name -> (index field, multi-valued).
+FACET_FIELDS: dict[str, tuple[str, bool]] = {
+    "province": ("province", False),
+    "city": ("city", False),
+    "county": ("county", False),
+    "year": ("year", False),
+    "month": ("month", False),
+    "topic": ("topics", True),
+    "source": ("source", False),
+}
