@@ -9,16 +9,15 @@ readable and complete.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import CLEAR, LockError
 
 from search.analysis import bigrams, tokenize
@@ -26,12 +25,13 @@ from search.document import Document, content_hash
 from search.extract import extract_metadata
 from search.loaders import LoadError, RawRecord, iter_records
 from search.normalize import clean_characters, normalize_for_search, strip_boilerplate
-from search.schema import Postings, build_schema
+from search.schema import INDEX_NAME, Postings, build_schema
+from search.writer import PreparingWriter
 
-INDEX_NAME = "xunwen"
 # Commit an incremental run every so many documents, so that a run that is
 # killed keeps most of its work; the next run skips what was committed.
 COMMIT_EVERY = 20_000
+INLINE_LIMIT = int(os.environ.get("XUNWEN_INLINE_LIMIT", "16"))
 
 
 class IndexLockedError(RuntimeError):
@@ -47,11 +47,6 @@ class PreparedDocument:
     body_postings: Postings
     grams: set[str]
     location: str
-
-
-@dataclass
-class Unchanged:
-    id: str
 
 
 @dataclass
@@ -80,15 +75,37 @@ class IndexSummary:
 
 
 # ---------------------------------------------------------------------------
-# Worker side: one record to one prepared document
+# Cleaning and deciding (main process), preparing (worker processes)
 # ---------------------------------------------------------------------------
 
-_KNOWN: dict[str, str] = {}  # id -> content hash already in the index (per worker)
+
+@dataclass
+class CleanedRecord:
+    """A record after cleaning: what the main process decides on."""
+
+    record: RawRecord
+    characters: str  # after character cleaning, boilerplate still there (footers name sources)
+    body: str  # what is stored and searched
+    content_hash: str
+    id: str
 
 
-def _init_worker(known: dict[str, str]) -> None:
-    global _KNOWN
-    _KNOWN = known
+def document_id(record: RawRecord, body_hash: str) -> str:
+    """The given id, else the path-based one, else the content hash."""
+    given = record.given.get("id")
+    if given not in (None, ""):
+        return str(given)
+    return record.default_id or body_hash[:16]
+
+
+def clean_record(record: RawRecord) -> CleanedRecord | LoadError:
+    """Clean one record and compute its id and content hash."""
+    characters = clean_characters(record.text)
+    body = strip_boilerplate(characters)
+    if not body.strip():
+        return LoadError(record.path, "no text left after cleaning", record.line)
+    body_hash = content_hash(body)
+    return CleanedRecord(record, characters, body, body_hash, document_id(record, body_hash))
 
 
 def _postings_and_words(text: str) -> tuple[Postings, list[str]]:
@@ -105,43 +122,21 @@ def _postings_and_words(text: str) -> tuple[Postings, list[str]]:
     return postings, words
 
 
-def document_id(record: RawRecord, body_hash: str) -> str:
-    """The given id, else the path-based one, else the content hash."""
-    given = record.given.get("id")
-    if given not in (None, ""):
-        return str(given)
-    return record.default_id or body_hash[:16]
-
-
-def prepare_record(record: RawRecord) -> PreparedDocument | Unchanged | LoadError:
-    """Clean, extract and segment one record (pure apart from the known-ids table)."""
-    try:
-        return _prepare(record)
-    except Exception as error:  # one bad record must not stop the run
-        return LoadError(record.path, f"could not process: {type(error).__name__}: {error}", record.line)
-
-
-def _prepare(record: RawRecord) -> PreparedDocument | Unchanged | LoadError:
-    characters = clean_characters(record.text)
-    body = strip_boilerplate(characters)
-    if not body.strip():
-        return LoadError(record.path, "no text left after cleaning", record.line)
-    body_hash = content_hash(body)
-    doc_id = document_id(record, body_hash)
-    if _KNOWN.get(doc_id) == body_hash:
-        return Unchanged(doc_id)
-    body_postings, words = _postings_and_words(body)
+def prepare_document(cleaned: CleanedRecord) -> PreparedDocument:
+    """Extract metadata and segment one cleaned record (pure)."""
+    record = cleaned.record
+    body_postings, words = _postings_and_words(cleaned.body)
     given = dict(record.given)
     if record.title_hint and not given.get("title"):
         given["title"] = record.title_hint
-    meta = extract_metadata(characters, given, words=words)
+    meta = extract_metadata(cleaned.characters, given, words=words)
     title = meta.get("title") or ""
     title_postings, _ = _postings_and_words(title)
     extra = {key: value for key, value in record.given.items() if key not in _MODELLED_FIELDS}
     document = Document(
-        id=doc_id,
+        id=cleaned.id,
         title=title,
-        body=body,
+        body=cleaned.body,
         path=record.location,
         url=record.given.get("url") or None,
         published=meta.get("published"),
@@ -156,10 +151,26 @@ def _prepare(record: RawRecord) -> PreparedDocument | Unchanged | LoadError:
         title_derived=bool(meta.get("title_derived")),
         basis=dict(meta.get("basis") or {}),
         extra=extra,
-        content_hash=body_hash,
+        content_hash=cleaned.content_hash,
     )
-    grams = bigrams(normalize_for_search(title + "\n" + body))
+    grams = bigrams(normalize_for_search(title + "\n" + cleaned.body))
     return PreparedDocument(document, title_postings, body_postings, grams, record.location)
+
+
+def prepare_record(record: RawRecord) -> PreparedDocument | LoadError:
+    """Clean, extract and segment one record; a failure becomes a ``LoadError``."""
+    cleaned = clean_record(record)
+    if isinstance(cleaned, LoadError):
+        return cleaned
+    return _prepare_or_error(cleaned)
+
+
+def _prepare_or_error(cleaned: CleanedRecord) -> PreparedDocument | LoadError:
+    try:
+        return prepare_document(cleaned)
+    except Exception as error:  # one bad record must not stop the run
+        record = cleaned.record
+        return LoadError(record.path, f"could not process: {type(error).__name__}: {error}", record.line)
 
 
 _MODELLED_FIELDS = {
@@ -238,25 +249,40 @@ def index_fields(prepared: PreparedDocument) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
-def _prepared_stream(
-    records: Iterable[RawRecord], known: dict[str, str], procs: int
-) -> Iterator[PreparedDocument | Unchanged | LoadError]:
-    if procs <= 1:
-        _init_worker(known)
-        yield from map(prepare_record, records)
-        return
-    context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-    with context.Pool(procs, initializer=_init_worker, initargs=(known,)) as pool:
-        yield from pool.imap(prepare_record, records, chunksize=8)
+def fields_or_error(cleaned: CleanedRecord) -> dict[str, Any] | LoadError:
+    """What a writer process does with a cleaned record."""
+    prepared = _prepare_or_error(cleaned)
+    return prepared if isinstance(prepared, LoadError) else index_fields(prepared)
 
 
-def _split_errors(items: Iterable[RawRecord | LoadError], summary: IndexSummary) -> Iterator[RawRecord]:
-    for item in items:
-        if isinstance(item, LoadError):
-            (summary.warnings if item.warning else summary.failed).append(item)
+class _InProcessWriter:
+    """The single-process counterpart of ``PreparingWriter`` (small runs, tests)."""
+
+    def __init__(self, writer):
+        self.writer = writer
+        self.failures: list[LoadError] = []
+
+    def add_record(self, cleaned: CleanedRecord) -> None:
+        fields = fields_or_error(cleaned)
+        if isinstance(fields, LoadError):
+            self.failures.append(fields)
         else:
-            summary.megabytes += len(item.text.encode("utf-8")) / 1e6
-            yield item
+            self.writer.add_document(**fields)
+
+    def delete_by_term(self, fieldname: str, text: str) -> None:
+        self.writer.delete_by_term(fieldname, text)
+
+    def commit(self, **kwargs) -> None:
+        self.writer.commit(**kwargs)
+
+    def cancel(self) -> None:
+        self.writer.cancel()
+
+
+def _open_writer(ix, procs: int, wait_for_lock: float):
+    if procs <= 1:
+        return _InProcessWriter(_acquire_writer(ix, wait_for_lock, procs=1))
+    return _acquire_writer(ix, wait_for_lock, procs=procs)
 
 
 def index_paths(
@@ -271,59 +297,107 @@ def index_paths(
     """Index every article under ``paths`` into ``index_dir``; return the summary.
 
     Incremental: new documents are added, changed ones (by content hash)
-    replaced, unchanged ones skipped. ``rebuild`` replaces the whole index in
-    one commit, so the old index stays readable until the new one is complete.
+    replaced, unchanged ones skipped, exact duplicates reported. ``rebuild``
+    replaces the whole index in one commit, so the old index stays readable
+    until the new one is complete.
     """
     started = time.perf_counter()
     summary = IndexSummary()
-    ix = open_or_create(index_dir)
-    writer = _acquire_writer(ix, wait_for_lock)
     procs = procs or os.cpu_count() or 1
+    ix = open_or_create(index_dir)
+    writer = _open_writer(ix, procs, wait_for_lock)
     try:
         known = {} if rebuild else known_documents(ix)
         seen_hashes = {digest: doc_id for doc_id, digest in known.items()}
-        written_ids: set[str] = set()
+        written: dict[str, str] = {}  # id -> hash, this run
         pending = 0
-        records = _split_errors(iter_records(paths), summary)
-        for item in _prepared_stream(records, known, procs):
+        for item in iter_records(paths):
             if isinstance(item, LoadError):
-                summary.failed.append(item)
-            elif isinstance(item, Unchanged):
-                summary.unchanged += 1
-            else:
-                doc = item.document
-                kept = seen_hashes.get(doc.content_hash)
-                if kept is not None and kept != doc.id:
-                    summary.duplicates.append((item.location, kept))
-                    continue
-                seen_hashes[doc.content_hash] = doc.id
-                if doc.id in known or doc.id in written_ids:
-                    writer.update_document(**index_fields(item))
+                (summary.warnings if item.warning else summary.failed).append(item)
+                continue
+            summary.megabytes += len(item.text.encode("utf-8")) / 1e6
+            cleaned = clean_record(item)
+            outcome = _decide(cleaned, known, seen_hashes, written)
+            if outcome == "write":
+                if cleaned.id in known:
+                    writer.delete_by_term("id", cleaned.id)
                     summary.updated += 1
                 else:
-                    writer.add_document(**index_fields(item))
                     summary.indexed += 1
-                written_ids.add(doc.id)
+                written[cleaned.id] = cleaned.content_hash
+                seen_hashes[cleaned.content_hash] = cleaned.id
+                writer.add_record(cleaned)
                 pending += 1
-                if pending >= commit_every and not rebuild:
-                    writer.commit()
-                    writer = _acquire_writer(ix, wait_for_lock)
-                    pending = 0
+            else:
+                _count(outcome, cleaned, summary, seen_hashes, written)
             if progress:
                 progress(summary)
+            if pending >= commit_every and not rebuild:
+                _commit(writer, summary, rebuild)
+                writer = _open_writer(ix, procs, wait_for_lock)
+                known.update(written)
+                pending = 0
     except BaseException:
         writer.cancel()
         raise
-    writer.commit(mergetype=CLEAR) if rebuild else writer.commit()
+    _commit(writer, summary, rebuild)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _acquire_writer(ix: whoosh_index.Index, wait_for_lock: float):
+def _decide(cleaned, known: dict[str, str], seen_hashes: dict[str, str], written: dict[str, str]) -> str:
+    if isinstance(cleaned, LoadError):
+        return "failed"
+    if known.get(cleaned.id) == cleaned.content_hash or written.get(cleaned.id) == cleaned.content_hash:
+        return "unchanged"
+    kept = seen_hashes.get(cleaned.content_hash)
+    if kept is not None and kept != cleaned.id:
+        return "duplicate"
+    if cleaned.id in written:
+        return "same id"
+    return "write"
+
+
+def _count(outcome: str, cleaned, summary: IndexSummary, seen_hashes, written) -> None:
+    if outcome == "failed":
+        summary.failed.append(cleaned)
+    elif outcome == "unchanged":
+        summary.unchanged += 1
+    elif outcome == "duplicate":
+        summary.duplicates.append((cleaned.record.location, seen_hashes[cleaned.content_hash]))
+    elif outcome == "same id":
+        # Two different texts under one id in one run: the first is kept.
+        summary.failed.append(
+            LoadError(cleaned.record.path, f"id {cleaned.id!r} already used by another document in this run",
+                      cleaned.record.line)
+        )  # fmt: skip
+
+
+def _commit(writer, summary: IndexSummary, rebuild: bool) -> None:
+    writer.commit(mergetype=CLEAR) if rebuild else writer.commit()
+    for failure in writer.failures:
+        summary.failed.append(failure)
+        summary.indexed -= 1  # counted when it was handed to the writer
+    writer.failures = []
+
+
+def writing_codec() -> W3Codec:
+    """Whoosh's codec with postings of rare terms kept inside the term table.
+
+    Most character bigrams occur in a few documents; writing each one's
+    postings as a separate compressed block cost more than the postings
+    themselves. Readers need no setting: inlined postings are self-describing.
+    """
+    return W3Codec(inlinelimit=INLINE_LIMIT)
+
+
+def _acquire_writer(ix: whoosh_index.Index, wait_for_lock: float, procs: int):
     deadline = time.monotonic() + wait_for_lock
     while True:
         try:
-            return ix.writer(limitmb=256)
+            if procs <= 1:
+                return ix.writer(limitmb=256, codec=writing_codec())
+            return PreparingWriter(ix, fields_or_error, procs=procs, limitmb=128, codec=writing_codec())
         except LockError:
             if time.monotonic() >= deadline:
                 raise IndexLockedError(

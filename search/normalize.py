@@ -130,12 +130,17 @@ _TONE_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 # "日?qǐng)?bào)"). The tone mark is required so that "(ab)" in ordinary text stays.
 _SYLLABLE = rf"[a-zü{_TONE_VOWELS}]{{0,6}}[{_TONE_VOWELS}][a-zü{_TONE_VOWELS}]{{0,6}}"
 # A damaged page also loses the opening bracket: "日?qǐng)?bào)" for 日報(bào).
-_PINYIN_RE = re.compile(rf"(?<=[\u3400-\u9fff\uf900-\ufaff?])[(（]{_SYLLABLE}[)）]|(?<=\?){_SYLLABLE}[)）]")
+_PINYIN_RE = re.compile(
+    rf"(?<=[\u3400-\u9fff\uf900-\ufaff?])[(（]{_SYLLABLE}[)）]"
+    rf"|(?<=\?){_SYLLABLE}[)）]"
+    rf"|(?<=\?[A-Za-z])[(（]{_SYLLABLE}[)）]"  # "表?P(yáng)": a character lost to "?P"
+)
 
 
 def strip_pinyin(text: str) -> str:
     """Remove inline pinyin annotations: ``發(fā)展(zhǎn)`` becomes ``發展``."""
-    return _PINYIN_RE.sub("", text)
+    # A second pass catches "表?yè)P(yáng)", where the first removal exposes "?P(yáng)".
+    return _PINYIN_RE.sub("", _PINYIN_RE.sub("", text))
 
 
 def clean_characters(text: str) -> str:

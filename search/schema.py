@@ -19,10 +19,12 @@ from collections.abc import Iterable
 from whoosh import fields, formats
 from whoosh.analysis import IDTokenizer
 
+from search import whoosh_fixes  # noqa: F401  (applies a Whoosh writer fix)
 from search.analysis import bigrams, chinese_analyzer, tokenize
 from search.normalize import normalize_for_search
 
 SCHEMA_VERSION = 1
+INDEX_NAME = "xunwen"  # Whoosh index name inside the index folder
 
 # Word positions of one field, computed in a worker: {word: [positions]}.
 Postings = dict[str, list[int]]

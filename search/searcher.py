@@ -23,7 +23,6 @@ from whoosh import query as wq
 
 from search.facets import FacetColumns
 from search.highlight import highlight_all, passages, render_html
-from search.indexer import INDEX_NAME
 from search.normalize import normalize_for_search, to_simplified
 from search.query import (
     Clause,
@@ -37,6 +36,7 @@ from search.query import (
     scoring_query,
 )
 from search.ranking import weighting
+from search.schema import INDEX_NAME
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100

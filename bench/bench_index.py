@@ -1,0 +1,116 @@
+"""Indexing throughput: the naive pipeline against xunwen, same documents, same process.
+
+The naive pipeline is what a hand-rolled script does: ``jieba.analyse.ChineseAnalyzer``
+into a plain Whoosh schema (title and content as TEXT, content stored), one
+writer, one process. xunwen is measured twice: with its word fields alone
+(the ``chars`` verbatim-recall field dropped), and complete.
+
+    .venv/bin/python bench/bench_index.py [--docs 4000] [--procs 2]
+
+Prints MB/s, documents/s and each ratio to the naive run. Absolute times vary
+with the machine; the ratios are the figures to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CORPUS = ROOT.parent / "shared" / "corpus" / "xwlb.jsonl.gz"
+
+
+def sample(count: int, folder: Path) -> tuple[Path, list[dict], float]:
+    """The first ``count`` items of xwlb as a JSONL file, and their size in MB."""
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as handle:
+        items = [json.loads(line) for line in itertools.islice(handle, count)]
+    path = folder / "sample.jsonl"
+    with open(path, "w", encoding="utf-8") as out:
+        for item in items:
+            out.write(json.dumps(item, ensure_ascii=False) + "\n")
+    megabytes = sum(len(item.get("content", "").encode("utf-8")) for item in items) / 1e6
+    return path, items, megabytes
+
+
+def run_naive(items: list[dict], folder: Path) -> float:
+    """jieba's ChineseAnalyzer into plain Whoosh: the baseline."""
+    from jieba.analyse import ChineseAnalyzer
+    from whoosh import fields, index
+
+    analyzer = ChineseAnalyzer()
+    schema = fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        title=fields.TEXT(stored=True, analyzer=analyzer),
+        content=fields.TEXT(stored=True, analyzer=analyzer),
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    ix = index.create_in(str(folder), schema)
+    started = time.perf_counter()
+    writer = ix.writer()
+    for number, item in enumerate(items):
+        writer.add_document(id=str(number), title=item.get("title", ""), content=item.get("content", ""))
+    writer.commit()
+    return time.perf_counter() - started
+
+
+def run_xunwen(path: Path, folder: Path, procs: int, words_only: bool) -> float:
+    import search.indexer as indexer
+
+    original = indexer.index_fields
+    if words_only:
+        # Benchmark only: leave out the verbatim-recall field.
+        def without_chars(prepared):
+            fields = original(prepared)
+            fields.pop("chars", None)
+            return fields
+
+        indexer.index_fields = without_chars
+    try:
+        started = time.perf_counter()
+        summary = indexer.index_paths([path], folder, procs=procs)
+        elapsed = time.perf_counter() - started
+    finally:
+        indexer.index_fields = original
+    if summary.failed:
+        print(f"  ({len(summary.failed)} failed: {summary.failed[0]})")
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--docs", type=int, default=4000, help="first N items of xwlb (default 4000)")
+    parser.add_argument("--procs", type=int, default=2, help="xunwen worker processes (default 2)")
+    parser.add_argument("--skip-naive", action="store_true")
+    args = parser.parse_args()
+    if not CORPUS.exists():
+        print(f"bench_index: {CORPUS} is absent; skipped")
+        return 0
+    work = Path(tempfile.mkdtemp(prefix="xunwen-bench-"))
+    try:
+        path, items, megabytes = sample(args.docs, work)
+        print(f"xwlb sample: {len(items)} documents, {megabytes:.2f} MB of text; {args.procs} processes")
+        runs = []
+        if not args.skip_naive:
+            runs.append(("naive (ChineseAnalyzer, 1 process)", run_naive(items, work / "naive")))
+        runs.append(("xunwen, word fields only", run_xunwen(path, work / "words", args.procs, True)))
+        runs.append(("xunwen, complete (with verbatim recall)", run_xunwen(path, work / "full", args.procs, False)))
+        baseline = runs[0][1] if not args.skip_naive else None
+        print(f"{'pipeline':42} {'seconds':>8} {'MB/s':>7} {'docs/s':>8} {'× naive':>8}")
+        for name, seconds in runs:
+            ratio = f"{baseline / seconds:8.2f}" if baseline else "       -"
+            print(f"{name:42} {seconds:8.1f} {megabytes / seconds:7.3f} {len(items) / seconds:8.0f} {ratio}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""Writing the index with every core: one Whoosh segment per worker process.
+
+Whoosh's own ``MpWriter`` sends finished field values to sub-writers; here
+the sub-writers receive cleaned records and do the expensive part themselves
+(metadata extraction, segmentation, postings), then write their own segment.
+The main process keeps the index lock, reads, cleans and decides (new,
+changed, duplicate), deletes replaced documents from the old segments, and
+commits every segment in one atomic table-of-contents write. A worker that
+dies makes the whole commit fail, so no document is lost silently.
+"""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Callable
+
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.writing import SegmentWriter
+
+from search.loaders import LoadError
+
+# (cleaned record) -> (field keyword arguments for add_document) or LoadError
+Preparer = Callable[[object], "dict | LoadError"]
+
+
+class _PreparingTask(SubWriterTask):
+    """A sub-writer process that prepares records before adding them."""
+
+    def __init__(self, *args, preparer: Preparer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.preparer = preparer
+        self.failures: list[LoadError] = []
+
+    def run(self):
+        ix = self.storage.open_index(self.indexname)
+        writer = self.writer = SegmentWriter(ix, _lk=False, **self.kwargs)
+        while True:
+            job = self.jobqueue.get()
+            if job is None:
+                break
+            self._process_file(*job)
+        segment = writer._finalize_segment() if writer._added else None
+        if segment is None:
+            writer._close_segment()
+        self.resultqueue.put((segment, self.failures))
+
+    def _process_file(self, filename, doc_count):
+        import pickle
+
+        tempstorage = self.writer.temp_storage()
+        with tempstorage.open_file(filename).raw_file() as handle:
+            for _ in range(doc_count):
+                fields = self.preparer(pickle.load(handle))
+                if isinstance(fields, LoadError):
+                    self.failures.append(fields)
+                else:
+                    self.writer.add_document(**fields)
+        tempstorage.delete_file(filename)
+
+
+class PreparingWriter(MpWriter):
+    """An index writer whose ``add_record`` hands work to ``procs`` processes."""
+
+    def __init__(self, ix, preparer: Preparer, procs: int = 2, batchsize: int = 64, **kwargs):
+        super().__init__(ix, procs=procs, batchsize=batchsize, multisegment=True, **kwargs)
+        self.preparer = preparer
+        self.failures: list[LoadError] = []
+
+    def _new_task(self):
+        task = _PreparingTask(
+            self.storage, self.indexname, self.jobqueue, self.resultqueue,
+            self.subargs, True, preparer=self.preparer,
+        )  # fmt: skip
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def add_record(self, cleaned) -> None:
+        """Queue one cleaned record for preparation and writing."""
+        self.docbuffer.append(cleaned)
+        if len(self.docbuffer) >= self.batchsize:
+            self._enqueue()
+        self._added_sub = True
+
+    def _commit(self, mergetype, optimize, merge):
+        if self.docbuffer:
+            self._enqueue()
+        for _ in self.tasks:
+            self.jobqueue.put(None)
+        segments = self._merge_segments(mergetype, optimize, merge)
+        results = []
+        for _ in self.tasks:
+            try:
+                results.append(self.resultqueue.get(timeout=3600))
+            except queue.Empty:
+                break
+        for task in self.tasks:
+            task.join()
+        failed = [task for task in self.tasks if task.exitcode != 0]
+        if failed or len(results) != len(self.tasks):
+            self.cancel()
+            raise RuntimeError(f"{len(failed) or 'a'} indexing worker(s) died; nothing was committed")
+        for segment, failures in results:
+            self.failures.extend(failures)
+            if segment is not None:
+                segments.append(segment)
+        if self._added:
+            segments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(segments)
+        self._finish()
+
+    def _enqueue(self):
+        # MpWriter pickles (code, fields) pairs; we pickle cleaned records.
+        import pickle
+
+        from whoosh.util import random_name
+
+        filename = f"{random_name()}.doclist"
+        with self.temp_storage().create_file(filename).raw_file() as handle:
+            for item in self.docbuffer:
+                pickle.dump(item, handle, pickle.HIGHEST_PROTOCOL)
+        if len(self.tasks) < self.procs:
+            self._new_task()
+        self.jobqueue.put((filename, len(self.docbuffer)))
+        self.docbuffer = []

@@ -1,0 +1,54 @@
+"""The ``xunwen`` command: index, search, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import ROOT, SEEDS
+
+from search.cli import EXIT_INDEX, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, main
+
+
+def test_index_then_search_in_both_scripts(tmp_path, capsys):
+    index_dir = str(tmp_path / "ix")
+    assert main(["index", "--index-dir", index_dir, "--quiet", str(SEEDS)]) == EXIT_OK
+    assert "indexed 5, updated 0, unchanged 0, duplicates 0, failed 0" in capsys.readouterr().out
+    assert main(["search", "--index-dir", index_dir, "新鄉"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert out.startswith("2 results")
+    assert "[新鄉]" in out  # marks without a terminal
+    assert main(["search", "--index-dir", index_dir, "--json", "新乡"]) == EXIT_OK
+    result = json.loads(capsys.readouterr().out)
+    assert result["total"] == 2
+
+
+def test_index_reports_failures_with_exit_status_1(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_text("标题\n\n正文内容。", encoding="utf-8")
+    (folder / "bad.txt").write_bytes(b"\x00\x01\x02" * 100)
+    status = main(["index", "--index-dir", str(tmp_path / "ix"), "--quiet", "--json", str(folder)])
+    assert status == EXIT_PARTIAL
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["indexed"] == 1
+    assert summary["failed"] == [{"path": str(folder / "bad.txt"), "line": None,
+                                  "reason": "binary file (contains NUL bytes), not text"}]  # fmt: skip
+
+
+def test_search_errors(tmp_path, capsys):
+    assert main(["search", "--index-dir", str(tmp_path / "none"), "新乡"]) == EXIT_INDEX
+    assert "no xunwen index" in capsys.readouterr().err
+    main(["index", "--index-dir", str(tmp_path / "ix"), "--quiet", str(SEEDS)])
+    capsys.readouterr()
+    assert main(["search", "--index-dir", str(tmp_path / "ix"), "--date-from", "2018-13-01", "新乡"]) == EXIT_USAGE
+    assert "date_from" in capsys.readouterr().err
+
+
+def test_console_script_runs_as_a_module(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "search.cli", "search", "--index-dir", str(tmp_path / "none"), "x"],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == EXIT_INDEX

@@ -1,0 +1,95 @@
+"""Building the index: incremental runs, duplicates, failures, rebuilds."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from conftest import SEEDS
+
+from search import open_index
+from search.indexer import IndexLockedError, index_paths, known_documents, open_or_create
+
+
+def _copy_seeds(folder):
+    target = folder / "articles"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_reindexing_the_seeds_changes_nothing(tmp_path, procs):
+    first = index_paths([SEEDS], tmp_path / "ix", procs=procs)
+    assert (first.indexed, first.updated, first.unchanged, first.failed) == (5, 0, 0, [])
+    before = known_documents(open_or_create(tmp_path / "ix"))
+    second = index_paths([SEEDS], tmp_path / "ix", procs=procs)
+    assert (second.indexed, second.updated, second.unchanged, second.failed) == (0, 0, 5, [])
+    assert known_documents(open_or_create(tmp_path / "ix")) == before
+    assert sorted(before) == sorted(path.stem for path in SEEDS.glob("*.txt"))
+
+
+def test_changed_file_is_replaced_and_new_file_added(tmp_path):
+    articles = _copy_seeds(tmp_path)
+    index_paths([articles], tmp_path / "ix", procs=1)
+    changed = next(articles.glob("003_*.txt"))
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n补充一段：管城区再创佳绩。", encoding="utf-8")
+    (articles / "new.txt").write_text("新文章标题\n\n枣强县召开新闻发布会。", encoding="utf-8")
+    summary = index_paths([articles], tmp_path / "ix", procs=2)
+    assert (summary.indexed, summary.updated, summary.unchanged) == (1, 1, 4)
+    index = open_index(tmp_path / "ix")
+    assert index.doc_count() == 6
+    assert index.search("再创佳绩")["total"] == 1
+    assert index.search("新闻发布会")["hits"][0]["id"] == "new"
+
+
+def test_exact_duplicates_are_indexed_once_and_reported(tmp_path):
+    articles = _copy_seeds(tmp_path)
+    original = next(articles.glob("004_*.txt"))
+    shutil.copy(original, articles / "copy_of_004.txt")
+    summary = index_paths([articles], tmp_path / "ix", procs=1)
+    assert summary.indexed == 5
+    assert summary.duplicates == [(str(articles / "copy_of_004.txt"), original.stem)]
+
+
+def test_rebuild_replaces_the_index(tmp_path):
+    index_paths([SEEDS], tmp_path / "ix", procs=1)
+    one = tmp_path / "one.jsonl"
+    one.write_text(json.dumps({"id": "x", "title": "唯一", "content": "只有这一篇。"}, ensure_ascii=False))
+    summary = index_paths([one], tmp_path / "ix", rebuild=True, procs=1)
+    assert summary.indexed == 1
+    assert open_index(tmp_path / "ix").doc_count() == 1
+
+
+def test_bad_files_are_reported_and_good_ones_indexed(tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "gbk.txt").write_bytes("郑州市召开经济工作会议\n\n会议强调高质量发展。".encode("gbk"))
+    (folder / "big5.txt").write_bytes("臺北市召開記者會\n\n市長說明防疫措施。".encode("big5"))
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    lines = [
+        json.dumps({"id": "j1", "title": "甲", "content": "新乡市发布通知。", "date": "2020-01-02"}, ensure_ascii=False),
+        "{not json",
+        json.dumps({"id": "j3", "title": "丙", "content": "周口市举行活动。"}, ensure_ascii=False),
+    ]
+    (folder / "items.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = index_paths([folder], tmp_path / "ix", procs=2)
+    failed = sorted((error.path.rsplit("/", 1)[-1], error.line) for error in summary.failed)
+    assert failed == [("binary.txt", None), ("empty.txt", None), ("items.jsonl", 2)]
+    assert summary.indexed == 4
+    index = open_index(tmp_path / "ix")
+    assert index.search("防疫")["total"] == 1  # Big5, found in Simplified
+    assert index.search("高质量发展")["total"] == 1  # GBK
+    assert index.document("j1")["date"] == "2020-01-02"
+
+
+def test_a_second_writer_is_refused_with_a_clear_message(tmp_path):
+    ix = open_or_create(tmp_path / "ix")
+    writer = ix.writer()
+    try:
+        with pytest.raises(IndexLockedError, match="another xunwen process"):
+            index_paths([SEEDS], tmp_path / "ix", procs=1)
+    finally:
+        writer.cancel()
+    assert index_paths([SEEDS], tmp_path / "ix", procs=1).indexed == 5
