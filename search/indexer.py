@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import CLEAR, LockError
 
 from search.analysis import bigrams, tokenize
@@ -31,7 +30,6 @@ from search.writer import PreparingWriter
 # Commit an incremental run every so many documents, so that a run that is
 # killed keeps most of its work; the next run skips what was committed.
 COMMIT_EVERY = 20_000
-INLINE_LIMIT = int(os.environ.get("XUNWEN_INLINE_LIMIT", "16"))
 
 
 class IndexLockedError(RuntimeError):
@@ -381,23 +379,13 @@ def _commit(writer, summary: IndexSummary, rebuild: bool) -> None:
     writer.failures = []
 
 
-def writing_codec() -> W3Codec:
-    """Whoosh's codec with postings of rare terms kept inside the term table.
-
-    Most character bigrams occur in a few documents; writing each one's
-    postings as a separate compressed block cost more than the postings
-    themselves. Readers need no setting: inlined postings are self-describing.
-    """
-    return W3Codec(inlinelimit=INLINE_LIMIT)
-
-
 def _acquire_writer(ix: whoosh_index.Index, wait_for_lock: float, procs: int):
     deadline = time.monotonic() + wait_for_lock
     while True:
         try:
             if procs <= 1:
-                return ix.writer(limitmb=256, codec=writing_codec())
-            return PreparingWriter(ix, fields_or_error, procs=procs, limitmb=128, codec=writing_codec())
+                return ix.writer(limitmb=256)
+            return PreparingWriter(ix, fields_or_error, procs=procs, limitmb=128)
         except LockError:
             if time.monotonic() >= deadline:
                 raise IndexLockedError(

@@ -89,11 +89,12 @@ class PreparingWriter(MpWriter):
             self.jobqueue.put(None)
         segments = self._merge_segments(mergetype, optimize, merge)
         results = []
-        for _ in self.tasks:
+        while len(results) < len(self.tasks):
             try:
-                results.append(self.resultqueue.get(timeout=3600))
+                results.append(self.resultqueue.get(timeout=0.5))
             except queue.Empty:
-                break
+                if any(task.exitcode not in (None, 0) for task in self.tasks):
+                    break  # a worker died: waiting longer would hang
         for task in self.tasks:
             task.join()
         failed = [task for task in self.tasks if task.exitcode != 0]
