@@ -27,9 +27,9 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES + JSON_SUFFIXES + HTML_SUFFI
 
 # JSON keys for the article text, in order of preference.
 BODY_KEYS = ("content", "text", "body")
-# Largest file read whole. A bigger .txt/.html is read in full too but only
-# its first part is kept, so memory stays bounded; the loss is reported.
-MAX_TEXT_BYTES = 8 * 1024 * 1024
+# No news article is this long; a bigger .txt/.html/.json file (or JSONL line)
+# is cut here, so memory stays bounded, and the cut is reported.
+MAX_TEXT_BYTES = 2 * 1024 * 1024
 
 
 @dataclass
@@ -94,13 +94,32 @@ def decode_bytes(data: bytes) -> tuple[str, str, str | None]:
             # A file cut off in the middle of its last character.
             text = data[: error.start].decode("utf-8")
             return text, "utf-8", "truncated UTF-8 sequence at end of file (dropped)"
-    match = charset_normalizer.from_bytes(data[:262144], cp_isolation=["gb18030", "big5", "utf_8"]).best()
+    match = _detect(data)
     if match is None:
         raise DecodeError("not text in a known encoding (UTF-8, GB18030/GBK, Big5, UTF-16)")
     try:
         return data.decode(match.encoding), match.encoding, None
     except UnicodeDecodeError as error:
+        if error.start >= len(data) - 4:  # cut inside the last character
+            text = data[: error.start].decode(match.encoding)
+            return text, match.encoding, f"truncated {match.encoding} sequence at end of file (dropped)"
         raise DecodeError(f"undecodable as {match.encoding}: {error.reason} at byte {error.start}") from None
+
+
+def _detect(data: bytes):
+    """charset-normalizer's best guess among GB18030, Big5 and UTF-8.
+
+    It refuses a sample that ends inside a character (a file cut short, or
+    our own sample cut), so up to three trailing bytes are trimmed.
+    """
+    sample = data[:262144]
+    for trim in range(4):
+        match = charset_normalizer.from_bytes(
+            sample[: len(sample) - trim], cp_isolation=["gb18030", "big5", "utf_8"]
+        ).best()
+        if match is not None:
+            return match
+    return None
 
 
 def _read_bytes(path: Path) -> tuple[bytes, str | None]:
@@ -108,7 +127,7 @@ def _read_bytes(path: Path) -> tuple[bytes, str | None]:
         data = handle.read(MAX_TEXT_BYTES + 1)
     if len(data) > MAX_TEXT_BYTES:
         size = path.stat().st_size
-        return data[:MAX_TEXT_BYTES], f"file of {size} bytes: only the first {MAX_TEXT_BYTES} indexed"
+        return data[:MAX_TEXT_BYTES], f"file of {size} bytes: only its first {MAX_TEXT_BYTES} bytes indexed"
     return data, None
 
 
@@ -182,6 +201,13 @@ def _load_jsonl(path: Path) -> Iterator[RawRecord | LoadError]:
     with opener(path, "rb") as handle:
         for number, raw_line in enumerate(handle, start=1):
             if not raw_line.strip():
+                continue
+            if len(raw_line) > MAX_TEXT_BYTES:
+                yield LoadError(
+                    str(path),
+                    f"line of {len(raw_line)} bytes is too long (limit {MAX_TEXT_BYTES})",
+                    line=number,
+                )
                 continue
             try:
                 obj = json.loads(raw_line.decode("utf-8-sig" if number == 1 else "utf-8"))

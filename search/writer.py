@@ -11,6 +11,7 @@ dies makes the whole commit fail, so no document is lost silently.
 
 from __future__ import annotations
 
+import os
 import queue
 from collections.abc import Callable
 
@@ -34,8 +35,15 @@ class _PreparingTask(SubWriterTask):
     def run(self):
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = SegmentWriter(ix, _lk=False, **self.kwargs)
+        parent = os.getppid()
         while True:
-            job = self.jobqueue.get()
+            try:
+                job = self.jobqueue.get(timeout=1.0)
+            except queue.Empty:
+                if os.getppid() != parent:  # the main process was killed: stop, write nothing
+                    writer.cancel()
+                    return
+                continue
             if job is None:
                 break
             self._process_file(*job)

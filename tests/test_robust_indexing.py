@@ -1,0 +1,138 @@
+"""Bad input, interrupted and concurrent indexing: nothing good is lost, every bad item is named."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SEEDS, seed_text
+
+from search import open_index
+from search.indexer import index_paths
+
+XUNWEN = [sys.executable, "-m", "search.cli"]
+
+
+def run_xunwen(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([*XUNWEN, *args], capture_output=True, text=True, cwd=ROOT, **kwargs)
+
+
+@pytest.fixture
+def messy_folder(tmp_path) -> Path:
+    """Every kind of bad and good input the issue lists, built here, not committed."""
+    folder = tmp_path / "messy"
+    folder.mkdir()
+    (folder / "gbk.txt").write_bytes("郑州市召开经济工作会议\n\n会议强调高质量发展。".encode("gbk"))
+    (folder / "big5.txt").write_bytes("臺北市召開記者會\n\n市長說明防疫措施。".encode("big5"))
+    (folder / "utf16.txt").write_bytes("周口市举行升旗仪式\n\n干部参加党性教育。".encode("utf-16"))
+    (folder / "bom.txt").write_bytes("\ufeff衡水市枣强县召开大会\n\n部署全年工作。".encode("utf-8"))
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.txt").write_bytes(bytes(random.Random(1).randrange(256) for _ in range(4096)))
+    (folder / "truncated.txt").write_bytes("新乡市发布截断的文章\n\n最后一个字被截断了".encode("utf-8")[:-1])
+    with open(folder / "huge.txt", "wb") as handle:  # 50 MB, no line break
+        chunk = ("新乡市持续优化营商环境推动高质量发展" * 1000).encode("utf-8")
+        while handle.tell() < 50 * 1024 * 1024:
+            handle.write(chunk)
+    lines = [
+        {"id": "j1", "title": "第一", "content": "漯河市召开会议。"},
+        {"id": "j2", "title": "第二", "content": "许昌市发布通知。"},
+        None,  # broken
+        {"id": "j4", "title": "第四", "content": "开封市举行活动。"},
+        {"id": "j5", "title": "第五，没有正文"},
+    ]
+    text = "\n".join("{broken" if line is None else json.dumps(line, ensure_ascii=False) for line in lines)
+    (folder / "items.jsonl").write_text(text + "\n", encoding="utf-8")
+    (folder / "page.html").write_text(
+        "<html><head><title>页面</title><style>body{}</style><script>alert('脚本')</script></head>"
+        "<body><h1>洛阳市推进文旅融合</h1><p>正文内容。</p><script>var 不可见 = 1;</script></body></html>",
+        encoding="utf-8",
+    )
+    unreadable = folder / "unreadable.txt"
+    unreadable.write_text("南阳市无权限文章\n\n正文。", encoding="utf-8")
+    unreadable.chmod(0)
+    os.symlink(folder / "loop_b.txt", folder / "loop_a.txt")
+    os.symlink(folder / "loop_a.txt", folder / "loop_b.txt")
+    return folder
+
+
+def test_messy_folder_reports_every_bad_item_and_indexes_every_good_one(messy_folder, tmp_path):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    done = run_xunwen("index", "--index-dir", str(tmp_path / "ix"), "--json", "--quiet", str(messy_folder))
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak memory of the indexing run: {peak_mb:.0f} MB (before: {before / 1024:.0f} MB)")
+    assert done.returncode == 1, done.stderr  # documented: 1 when something failed
+    summary = json.loads(done.stdout)
+    failed = {(Path(item["path"]).name, item["line"]) for item in summary["failed"]}
+    expected_failed = {("empty.txt", None), ("binary.txt", None), ("items.jsonl", 3), ("items.jsonl", 5)}
+    expected_failed |= {("loop_a.txt", None), ("loop_b.txt", None)}
+    readable_anyway = os.geteuid() == 0  # root reads a file whatever its mode
+    if not readable_anyway:
+        expected_failed.add(("unreadable.txt", None))
+    assert failed == expected_failed
+    warnings = {Path(item["path"]).name for item in summary["warnings"]}
+    assert warnings == {"truncated.txt", "huge.txt"}
+    assert all(item["reason"] for item in summary["failed"] + summary["warnings"])
+    assert summary["indexed"] == 10 + (1 if readable_anyway else 0)
+    assert peak_mb < 1500
+
+    index = open_index(tmp_path / "ix")
+    for query, count in [("高质量发展", 2), ("防疫", 1), ("升旗", 1), ("枣强", 1), ("截断", 1),
+                         ("漯河", 1), ("开封", 1), ("文旅融合", 1), ("脚本", 0), ("不可见", 0)]:  # fmt: skip
+        assert index.search(query)["total"] == count, query
+
+
+def _synthetic_articles(path: Path, count: int) -> Path:
+    """``count`` distinct articles made from the seeds' sentences (no corpus needed)."""
+    sentences = [s for n in ("000", "002", "003", "004") for s in seed_text(n).replace("\n", "").split("。") if s]
+    rng = random.Random(7)
+    with open(path, "w", encoding="utf-8") as out:
+        for number in range(count):
+            body = "。".join(rng.sample(sentences, 12)) + f"。编号{number}。"
+            out.write(json.dumps({"id": f"s{number}", "title": f"文章{number}", "content": body}, ensure_ascii=False) + "\n")
+    return path
+
+
+def test_a_killed_build_leaves_the_previous_index_and_the_next_run_completes(tmp_path):
+    index_dir = tmp_path / "ix"
+    index_paths([SEEDS], index_dir, procs=1)
+    articles = _synthetic_articles(tmp_path / "many.jsonl", 1500)
+    process = subprocess.Popen([*XUNWEN, "index", "--index-dir", str(index_dir), "--quiet", str(articles)],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    time.sleep(3)
+    assert process.poll() is None, "the run finished before it could be killed; give it more work"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+    index = open_index(index_dir)
+    assert index.doc_count() == 5
+    assert index.search("新乡")["total"] == 2
+
+    summary = index_paths([SEEDS, articles], index_dir, procs=2)
+    assert summary.unchanged == 5 and summary.indexed == 1500 and not summary.failed
+    assert open_index(index_dir).doc_count() == 1505
+    time.sleep(1.5)  # orphaned workers notice their parent is gone and stop
+    orphans = subprocess.run(["pgrep", "-f", str(index_dir)], capture_output=True, text=True).stdout.split()
+    assert orphans == []
+
+
+def test_two_runs_at_once_the_second_refuses_or_waits(tmp_path):
+    index_dir = tmp_path / "ix"
+    articles = _synthetic_articles(tmp_path / "many.jsonl", 600)
+    first = subprocess.Popen([*XUNWEN, "index", "--index-dir", str(index_dir), "--quiet", str(articles)],
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    time.sleep(1.5)
+    second = run_xunwen("index", "--index-dir", str(index_dir), "--quiet", str(SEEDS))
+    assert second.returncode == 3
+    assert "another xunwen process is writing to this index" in second.stderr
+    waiting = run_xunwen("index", "--index-dir", str(index_dir), "--quiet", "--wait", "120", str(SEEDS))
+    assert first.wait() == 0
+    assert waiting.returncode == 0, waiting.stderr
+    assert open_index(index_dir).doc_count() == 605
