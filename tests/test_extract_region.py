@@ -1,0 +1,101 @@
+"""Region extraction: seeds, ambiguous names, scripts, and what is not a region."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from conftest import seed_text
+
+from search.extract.region import RegionResult, extract_region
+from search.normalize import clean_text
+
+
+def _primary(result: RegionResult | None) -> tuple[str | None, str | None, str | None] | None:
+    return None if result is None else (result.province, result.city, result.county)
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        ("000", ("河南省", "新乡市", None)),  # Traditional script
+        ("001", ("河南省", "周口市", None)),  # Traditional with inline pinyin; "开发区" throughout
+        ("002", ("河南省", "新乡市", None)),
+        ("003", ("河南省", "郑州市", "管城回族区")),  # the text says 管城区 and 郑州
+        ("004", ("河北省", "衡水市", "枣强县")),  # 衡水 named once; 枣强县 throughout
+    ],
+)
+def test_seeds(number, expected):
+    assert _primary(extract_region(clean_text(seed_text(number)))) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 朝阳区 is in Beijing and in Changchun: the co-occurring parent decides.
+        ("北京市朝阳区今天召开安全生产会议，朝阳区各街道负责人参加。", ("北京市", "北京市", "朝阳区")),
+        ("长春市朝阳区今天召开安全生产会议，朝阳区各街道负责人参加。", ("吉林省", "长春市", "朝阳区")),
+        ("朝阳区今天召开安全生产会议。", None),
+        # 鼓楼区: Nanjing, Xuzhou, Kaifeng, Fuzhou.
+        ("福州市鼓楼区今天召开会议，鼓楼区各街道参加。", ("福建省", "福州市", "鼓楼区")),
+        ("南京鼓楼区召开会议，鼓楼区各街道参加。", ("江苏省", "南京市", "鼓楼区")),
+        ("鼓楼区召开会议，鼓楼区各街道参加。", None),
+        # A former name gives today's division.
+        ("长垣县召开表彰大会，长垣县各乡镇负责人参加。", ("河南省", "新乡市", "长垣市")),
+        # Traditional script, Taiwan, Hong Kong, Macao.
+        ("臺灣高雄市鳳山區今天發生火災，鳳山區消防隊趕到現場。", ("台湾省", "高雄市", "凤山区")),
+        ("香港灣仔區今日舉行活動，灣仔區議員出席。", ("香港特别行政区", None, "湾仔区")),
+        ("澳門特別行政區政府今日宣布新措施。", ("澳门特别行政区", None, None)),
+        ("新北市政府今日宣布，新北市將加強防疫。", ("台湾省", "新北市", None)),
+        # A two-character county name counts once its province is named.
+        ("河北枣强召开大会，枣强各界参加。", ("河北省", "衡水市", "枣强县")),
+        # Generic words and ordinary words are not regions.
+        ("开发区管委会召开会议，开发区各部门负责人参加。", None),
+        ("高新区和新区的企业负责人参加了会议。", None),
+        ("和平与发展是时代主题，维护世界和平。", None),
+        ("湖北省公安厅通报，全省公安机关开展专项行动。", ("湖北省", None, None)),  # 公安 is also a county
+        ("北京时间5月12日，国际足联宣布了新规则。", None),
+        ("广州市民在北京路步行街购物，广州市商务局表示。", ("广东省", "广州市", None)),  # 北京路 is a street
+        # A national roundup has no primary region.
+        ("全国多地出现降雨：河北、山西、河南、山东、江苏、安徽、湖北等地有中到大雨。", (None, None, None)),
+        ("", None),
+        ("   \n  ", None),
+        ("abc 123", None),
+    ],
+)
+def test_extract_region(text, expected):
+    assert _primary(extract_region(text)) == expected
+
+
+def test_title_and_lead_outweigh_the_body():
+    body = "郑州市召开会议。" + "会议期间，代表们讨论了工作。" * 20 + "洛阳市、洛阳的代表也参加了。"
+    assert _primary(extract_region(body, title="郑州：全市动员")) == ("河南省", "郑州市", None)
+    assert _primary(extract_region(body, title="洛阳代表团赴会")) == ("河南省", "洛阳市", None)
+
+
+def test_result_shape():
+    result = extract_region("新乡:勇争一流\n\n新乡市各级各部门按照市委要求，与郑州、洛阳对标。新乡发展。")
+    assert result == RegionResult(
+        province="河南省",
+        city="新乡市",
+        county=None,
+        others=("洛阳市", "郑州市"),
+        basis="title: 新乡 (city) ×1; lead: 新乡市 (city) ×1, 新乡 (city) ×1",
+    )
+    assert result.as_dict() == {
+        "province": "河南省",
+        "city": "新乡市",
+        "county": None,
+        "others": ["洛阳市", "郑州市"],
+        "basis": "title: 新乡 (city) ×1; lead: 新乡市 (city) ×1, 新乡 (city) ×1",
+    }
+
+
+def test_speed_well_under_a_millisecond_per_kilobyte():
+    texts = [clean_text(seed_text(number)) for number in ("000", "001", "002", "003", "004")]
+    extract_region(texts[0])  # builds the name index once
+    kilobytes = sum(len(text.encode("utf-8")) for text in texts) / 1024
+    started = time.perf_counter()
+    for text in texts:
+        extract_region(text)
+    assert (time.perf_counter() - started) * 1000 / kilobytes < 1.0
