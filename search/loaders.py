@@ -66,6 +66,15 @@ class DecodeError(ValueError):
     pass
 
 
+_CONTROL = frozenset(chr(code) for code in range(32)) - set("\t\n\r\f\v")
+
+
+def _looks_binary(text: str) -> bool:
+    """More than 5% control characters in the first 4,000: not an article."""
+    head = text[:4000]
+    return sum(char in _CONTROL for char in head) > len(head) / 20
+
+
 def decode_bytes(data: bytes) -> tuple[str, str, str | None]:
     """Decode article bytes, detecting the encoding.
 
@@ -73,6 +82,13 @@ def decode_bytes(data: bytes) -> tuple[str, str, str | None]:
     binary or undecodable input. BOMs decide first (UTF-8, UTF-16); then strict
     UTF-8; then detection among the encodings Chinese text comes in.
     """
+    text, encoding, warning = _decode(data)
+    if _looks_binary(text):
+        raise DecodeError("binary file (control characters), not text")
+    return text, encoding, warning
+
+
+def _decode(data: bytes) -> tuple[str, str, str | None]:
     if not data.strip():
         raise DecodeError("empty file")
     for bom, encoding in (

@@ -188,9 +188,13 @@ def is_editor_line(line: str) -> bool:
     return bool(_EDITOR_RE.match(to_simplified(line)))
 
 
+# Boilerplate statements are short; a long paragraph that mentions 版权 is the article's.
+_MAX_BOILERPLATE_LINE = 300
+
+
 def is_copyright_line(line: str) -> bool:
     """A copyright, reprint or disclaimer statement."""
-    return bool(_COPYRIGHT_RE.search(to_simplified(line)))
+    return len(line) <= _MAX_BOILERPLATE_LINE and bool(_COPYRIGHT_RE.search(to_simplified(line)))
 
 
 def strip_continuation_marks(text: str) -> str:

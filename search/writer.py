@@ -27,12 +27,20 @@ Preparer = Callable[[object], "dict | LoadError"]
 class _PreparingTask(SubWriterTask):
     """A sub-writer process that prepares records before adding them."""
 
-    def __init__(self, *args, preparer: Preparer, **kwargs):
+    def __init__(self, *args, preparer: Preparer, lock_fd: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.preparer = preparer
+        self.lock_fd = lock_fd
         self.failures: list[LoadError] = []
 
     def run(self):
+        if self.lock_fd is not None:
+            # The fork copied the parent's descriptor of the index lock; the lock
+            # must die with the parent (kill -9 included), not with its workers.
+            try:
+                os.close(self.lock_fd)
+            except OSError:
+                pass
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = SegmentWriter(ix, _lk=False, **self.kwargs)
         parent = os.getppid()
@@ -78,6 +86,7 @@ class PreparingWriter(MpWriter):
         task = _PreparingTask(
             self.storage, self.indexname, self.jobqueue, self.resultqueue,
             self.subargs, True, preparer=self.preparer,
+            lock_fd=getattr(getattr(self, "writelock", None), "fd", None),
         )  # fmt: skip
         self.tasks.append(task)
         task.start()

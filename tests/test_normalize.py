@@ -144,3 +144,8 @@ def test_cleaning_is_idempotent_on_every_seed():
         once = clean_text(seed_text(number))
         assert clean_text(once) == once
         assert not re.search(r"\([a-zǎàáāēéěèīíǐìōóǒòūúǔù]+\)", once)
+
+
+def test_a_long_paragraph_that_mentions_copyright_is_kept():
+    paragraph = "会议指出，" + "要加强知识产权保护，" * 40 + "未经授权不得转载的规定要落实。"
+    assert strip_boilerplate("标题\n" + paragraph) == "标题\n" + paragraph
