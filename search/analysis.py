@@ -65,10 +65,7 @@ def _segmenter() -> rjieba.Jieba:
 
 def _is_word(text: str) -> bool:
     # Whitespace and punctuation tokens carry no meaning and take no position.
-    for char in text:
-        if char.isalnum():
-            return True
-    return False
+    return text.isalnum() or any(char.isalnum() for char in text)
 
 
 def tokenize(text: str, search_mode: bool = False) -> list[WordToken]:
