@@ -17,20 +17,11 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import jieba
+from eval_corpus import Passage
 
 jieba.setLogLevel(60)  # no "Building prefix dict" chatter in the tables
-
-
-@dataclass(frozen=True)
-class Passage:
-    """One searchable text: the retrieval sets' passages and the articles."""
-
-    id: str
-    title: str
-    text: str
 
 
 def _words(text: str) -> list[str]:

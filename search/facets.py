@@ -9,7 +9,8 @@ is a ``bincount`` of a few milliseconds, and a filter is a boolean mask.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,34 +19,55 @@ from search.schema import FACET_FIELDS
 
 @dataclass
 class FacetColumn:
-    """One facet: its values and which documents carry each."""
+    """One facet: its values and which documents carry each.
+
+    Single-valued facets keep one code per document (-1 for none);
+    multi-valued ones (topics) keep (document, code) pairs, one per value a
+    document carries, which is how both kinds count with one ``bincount``.
+    """
 
     name: str
     values: list[str]
-    codes: np.ndarray | None  # single-valued: value code per document, -1 for none
-    members: list[np.ndarray] | None  # multi-valued: document numbers per value
+    size: int
+    doc_codes: np.ndarray  # single-valued: code per document; multi: code per pair
+    pair_docs: np.ndarray | None = None  # multi-valued: document of each pair
+    index: dict[str, int] = field(init=False, repr=False)
 
-    def mask(self, wanted: list[str], size: int) -> np.ndarray:
+    def __post_init__(self) -> None:
+        self.index = {value: code for code, value in enumerate(self.values)}
+
+    @property
+    def multi(self) -> bool:
+        return self.pair_docs is not None
+
+    def mask(self, wanted: list[str]) -> np.ndarray:
         """Documents carrying any of ``wanted`` (OR within a facet)."""
-        index = {value: code for code, value in enumerate(self.values)}
-        codes = [index[value] for value in wanted if value in index]
-        if self.codes is not None:
-            return np.isin(self.codes, codes)
-        result = np.zeros(size, dtype=bool)
-        for code in codes:
-            result[self.members[code]] = True
+        chosen = np.zeros(len(self.values) + 1, dtype=bool)  # the last slot is code -1: none
+        for value in wanted:
+            if value in self.index:
+                chosen[self.index[value]] = True
+        if not self.multi:
+            return chosen[self.doc_codes]
+        result = np.zeros(self.size, dtype=bool)
+        result[self.pair_docs[chosen[self.doc_codes]]] = True
         return result
+
+    def tally(self, matched: np.ndarray) -> np.ndarray:
+        """Count per value code over the matched documents."""
+        if self.multi:
+            codes = self.doc_codes[matched[self.pair_docs]]
+        else:
+            codes = self.doc_codes[matched]
+            codes = codes[codes >= 0]
+        return np.bincount(codes, minlength=len(self.values))
 
     def counts(self, matched: np.ndarray) -> list[tuple[str, int]]:
         """(value, count) over the matched documents, most frequent first."""
-        if self.codes is not None:
-            codes = self.codes[matched]
-            tally = np.bincount(codes[codes >= 0], minlength=len(self.values))
-        else:
-            tally = np.array([int(matched[docs].sum()) for docs in self.members], dtype=np.int64)
-        pairs = [(self.values[code], int(count)) for code, count in enumerate(tally) if count]
-        pairs.sort(key=lambda pair: (-pair[1], pair[0]))
-        return pairs
+        tally = self.tally(matched)
+        codes = np.flatnonzero(tally)
+        # Most frequent first, ties by value (stable over the value order of the lexicon).
+        order = np.lexsort((codes, -tally[codes]))
+        return [(self.values[code], int(tally[code])) for code in codes[order]]
 
 
 @dataclass
@@ -69,17 +91,40 @@ class FacetColumns:
         dates = np.zeros(size, dtype=np.int64)
         for term in reader.lexicon("date"):
             value = date_number(term.decode("utf-8"))
-            dates[list(reader.postings("date", term).all_ids())] = value
+            dates[np.fromiter(reader.postings("date", term).all_ids(), dtype=np.int64)] = value
         return cls(size, live, columns, dates)
 
+    @functools.cached_property
+    def known(self) -> dict[str, frozenset[str]]:
+        """The values held per region level (and ``region``: any level)."""
+        levels = {name: frozenset(self.columns[name].values) for name in ("province", "city", "county")}
+        levels["region"] = frozenset().union(*levels.values())
+        return levels
+
     def date_mask(self, date_from: str | None, date_to: str | None) -> np.ndarray:
-        """Documents dated within the inclusive range (undated ones never are)."""
+        """Documents dated within the inclusive range (undated ones never are).
+
+        A date known only to the month or year (stored as day 00 or month 00)
+        is in the range when its first day is: ``2018-06`` is within
+        2018-06-01 .. 2018-06-30.
+        """
         mask = self.dates > 0
         if date_from:
-            mask &= self.dates >= date_number(date_from)
+            mask &= self.dates >= date_number(date_from) - _partial_slack(date_from)
         if date_to:
             mask &= self.dates <= date_number(date_to)
         return mask
+
+
+def _partial_slack(day: str) -> int:
+    """How far below a full date its month's and year's partial forms fall
+    (2018-06-01 -> 2018-06-00 and 2018-00-00 count as from that day on)."""
+    number = date_number(day)
+    if number % 10000 == 101:  # 1 January: the year itself qualifies
+        return 101
+    if number % 100 == 1:  # the first of a month: the month qualifies
+        return 1
+    return 0
 
 
 def date_number(value: str) -> int:
@@ -99,8 +144,10 @@ def _read_column(reader, name: str, fieldname: str, multi: bool, size: int) -> F
         values.append(term.decode("utf-8"))
         postings.append(np.fromiter(reader.postings(fieldname, term).all_ids(), dtype=np.int64))
     if multi:
-        return FacetColumn(name, values, None, postings)
-    codes = np.full(size, -1, dtype=np.int32)
+        pair_docs = np.concatenate(postings) if postings else np.zeros(0, dtype=np.int64)
+        pair_codes = np.repeat(np.arange(len(values), dtype=np.int64), [len(docs) for docs in postings])
+        return FacetColumn(name, values, size, pair_codes, pair_docs)
+    codes = np.full(size, -1, dtype=np.int64)
     for code, docs in enumerate(postings):
         codes[docs] = code
-    return FacetColumn(name, values, codes, None)
+    return FacetColumn(name, values, size, codes)

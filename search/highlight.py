@@ -10,16 +10,20 @@ edge, by ``render_html``, which escapes every character of the document.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from html import escape
+from html import escape, unescape
 
 from search.normalize import normalize_for_search
 
 # Chinese sentence ends (and their ASCII forms after folding); a line break
 # also ends a passage.
 _SENTENCE_RE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」』）)]*|\n|$)")
+# Where a sentence too long for a passage may be cut: after a clause mark.
+_CLAUSE_MARKS = frozenset("，、：,:")
 PASSAGE_CHARS = 140  # a passage longer than this is cut around its first match
 MAX_PASSAGES = 3
+_MARK_RE = re.compile(r"(</?mark>)")
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,16 @@ def passages(
         start, end = bounds[0]
         return [_cut(text, start, end, [], width)]
     scored = []
+    span_index = 0
     for number, (start, end) in enumerate(bounds):
-        inside = [(s, e) for s, e in spans if s < end and e > start]
+        # Spans and sentences are both in order: walk them together.
+        while span_index < len(spans) and spans[span_index][1] <= start:
+            span_index += 1
+        inside = []
+        probe = span_index
+        while probe < len(spans) and spans[probe][0] < end:
+            inside.append(spans[probe])
+            probe += 1
         if not inside:
             continue
         distinct = {normalized[s:e] for s, e in inside}
@@ -98,16 +110,43 @@ def passages(
 
 
 def _cut(text: str, start: int, end: int, spans: list[tuple[int, int]], width: int) -> Passage:
+    """The sentence ``text[start:end]``, or, when it is longer than ``width``,
+    a window around its first match that begins and ends at clause marks
+    (，、：) where there are any close enough."""
     cut_before = cut_after = False
     if end - start > width:
-        first = spans[0][0] if spans else start
-        new_start = max(start, min(first - width // 4, end - width))
-        cut_before = new_start > start
-        start = new_start
-        if end - start > width:
-            end, cut_after = start + width, True
+        first, first_end = spans[0] if spans else (start, start)
+        window_start = max(start, min(first - width // 4, end - width))
+        if window_start > start:
+            window_start = _clause_start(text, start, window_start, first)
+            cut_before = window_start > start
+        window_end = min(end, max(window_start + width, first_end))
+        if window_end < end:
+            window_end = _clause_end(text, window_start, window_end, first_end)
+            cut_after = True
+        start, end = window_start, window_end
     ranges = tuple((max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start)
     return Passage(text[start:end], ranges, start, cut_before, cut_after)
+
+
+def _clause_start(text: str, sentence_start: int, window_start: int, first_match: int) -> int:
+    """The start of the clause holding ``window_start``, if it is not far
+    before it; else the first clause start after it that keeps the match."""
+    for position in range(window_start, max(sentence_start, window_start - 30), -1):
+        if text[position - 1] in _CLAUSE_MARKS:
+            return position
+    for position in range(window_start, first_match + 1):
+        if text[position - 1] in _CLAUSE_MARKS:
+            return position
+    return window_start
+
+
+def _clause_end(text: str, window_start: int, window_end: int, first_match_end: int) -> int:
+    """The last clause end inside the window after the first match, else the window's end."""
+    for position in range(window_end, first_match_end - 1, -1):
+        if text[position - 1] in _CLAUSE_MARKS and position - window_start > 20:
+            return position
+    return window_end
 
 
 def render_html(passage: Passage) -> str:
@@ -134,3 +173,16 @@ def mark_html(
 def highlight_all(text: str, terms: list[str]) -> str:
     """The whole text as escaped HTML with every match marked (the document page)."""
     return mark_html(text, find_spans(text, terms))
+
+
+def convert_marked(html: str, convert: Callable[[str], str]) -> str:
+    """Apply ``convert`` (a script conversion that may change length) to the
+    text between the marks of HTML made by ``mark_html``, keeping the marks:
+    marks are never searched for again in converted text."""
+    pieces = []
+    for piece in _MARK_RE.split(html):
+        if piece in ("<mark>", "</mark>"):
+            pieces.append(piece)
+        elif piece:
+            pieces.append(escape(convert(unescape(piece))))
+    return "".join(pieces)

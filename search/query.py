@@ -7,11 +7,17 @@ and reported in ``ParsedQuery.notes``, never raised.
 
 Syntax::
 
-    新乡 发展            every word must match (a query typed without spaces is several words)
+    新乡 发展            every word must match (a query typed without spaces is several words;
+                         function words such as 的 and 是 need not)
     "高质量发展"          verbatim text (also “…” and 「…」)
     新乡 OR 郑州          either side (also |)
-    -疫情  NOT 疫情       exclude
+    -疫情  NOT 疫情       exclude (also -"疫情防控")
     source:河南日报       field filters: source, province, city, county, region, topic, year, title
+                         (also title:"高质量发展")
+
+A question (锣鼓经是什么？) or a run of more than four words is natural
+language: documents are ranked by how many of its words they match and need
+only a quarter of them (``is_long``, ``min_should_match``).
 """
 
 from __future__ import annotations
@@ -22,11 +28,14 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
-from search.analysis import bigrams, segment_words
+from search.analysis import bigrams, segment_words, tokenize
 from search.normalize import clean_characters, normalize_for_search, to_simplified
 from search.ranking import (
+    CHARS_WEIGHT,
     LONG_QUERY_MIN_SHARE,
     LONG_QUERY_WORDS,
+    QUESTION_PREFIXES,
+    QUESTION_WORDS,
     STOP_WORDS,
     TITLE_BOOST,
     VERBATIM_SCORE,
@@ -61,6 +70,7 @@ class ParsedQuery:
     excluded: list[Clause] = field(default_factory=list)
     filters: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what the lenient parser recovered from
+    asks: bool = False  # the text ends with a question mark (outside any quotes)
 
     @property
     def is_empty(self) -> bool:
@@ -70,11 +80,15 @@ class ParsedQuery:
         return [clause for group in self.groups for clause in group]
 
 
-def _split_quotes(text: str, notes: list[str]) -> list[tuple[str, bool]]:
-    """Pieces of the text as (piece, quoted); an unclosed quote is literal."""
-    pieces: list[tuple[str, bool]] = []
+# Written right before a quote, these apply to the quoted text: -"疫情防控", title:"新乡".
+_QUOTE_PREFIXES = ("-title:", "title:", "-")
+
+
+def _split_quotes(text: str, notes: list[str]) -> list[tuple[str, bool, str]]:
+    """Pieces of the text as (piece, quoted, prefix); an unclosed quote is literal."""
+    pieces: list[tuple[str, bool, str]] = []
     position = 0
-    buffer = []
+    buffer = ""
     while position < len(text):
         char = text[position]
         closing = _OPEN_QUOTES.get(char)
@@ -82,17 +96,19 @@ def _split_quotes(text: str, notes: list[str]) -> list[tuple[str, bool]]:
             end = text.find(closing, position + 1)
             if end == -1:
                 notes.append("unbalanced quote: searched as plain text")
-                buffer.append(text[position + 1 :])
+                buffer += text[position + 1 :]
                 break
-            pieces.append(("".join(buffer), False))
-            buffer = []
-            pieces.append((text[position + 1 : end], True))
+            last = buffer.split()[-1] if buffer.strip() and not buffer[-1].isspace() else ""
+            prefix = next((p for p in _QUOTE_PREFIXES if last.lower() == p), "")
+            pieces.append((buffer[: len(buffer) - len(prefix)], False, ""))
+            pieces.append((text[position + 1 : end], True, prefix.lower()))
+            buffer = ""
             position = end + 1
             continue
-        buffer.append(char)
+        buffer += char
         position += 1
-    pieces.append(("".join(buffer), False))
-    return [(piece, quoted) for piece, quoted in pieces if piece.strip() or quoted]
+    pieces.append((buffer, False, ""))
+    return [piece for piece in pieces if piece[0].strip() or piece[1]]
 
 
 def parse_query(text: str) -> ParsedQuery:
@@ -102,9 +118,10 @@ def parse_query(text: str) -> ParsedQuery:
     if len(text) > MAX_QUERY_CHARS:
         parsed.notes.append(f"query cut to its first {MAX_QUERY_CHARS} characters")
         text = text[:MAX_QUERY_CHARS]
+    parsed.asks = text.rstrip().endswith(("?", "？"))
     join_next = False  # the previous token was OR
     negate_next = False
-    for piece, quoted in _split_quotes(text, parsed.notes):
+    for piece, quoted, prefix in _split_quotes(text, parsed.notes):
         tokens = [(piece.strip(), True)] if quoted else [(t, False) for t in _TOKEN_RE.split(piece) if t]
         for token, is_quoted in tokens:
             if not token:
@@ -117,11 +134,11 @@ def parse_query(text: str) -> ParsedQuery:
             if not is_quoted and token in ("NOT", "AND", "&&"):
                 negate_next = token == "NOT"
                 continue
-            negated = negate_next
+            negated = negate_next or prefix.startswith("-")
             negate_next = False
             if not is_quoted and token.startswith("-") and len(token) > 1:
                 negated, token = True, token[1:]
-            clause_field = None
+            clause_field = "title" if prefix.endswith("title:") else None
             if not is_quoted and ":" in token:
                 name, _, value = token.partition(":")
                 if name.lower() in FIELD_FILTERS and value:
@@ -155,11 +172,21 @@ def parse_query(text: str) -> ParsedQuery:
 # ---------------------------------------------------------------------------
 
 
+def _is_question_word(word: str) -> bool:
+    return word in QUESTION_WORDS or word.startswith(QUESTION_PREFIXES)
+
+
+def is_stop_word(word: str) -> bool:
+    """Function and question words: they need not match and do not count."""
+    return word in STOP_WORDS or _is_question_word(word)
+
+
 def query_words(clause: Clause, drop_stop_words: bool = False) -> list[str]:
-    """The words of a clause in query mode (one consistent segmentation)."""
+    """The words of a clause in query mode (one consistent segmentation);
+    without stop words if asked, unless that would leave none."""
     words = segment_words(clause.text)
     if drop_stop_words:
-        kept = [word for word in words if word not in STOP_WORDS]
+        kept = [word for word in words if not is_stop_word(word)]
         words = kept or words
     return words
 
@@ -190,11 +217,11 @@ def phrase_query(words: list[str], clause_field: str | None) -> wq.Query:
 def clause_query(clause: Clause) -> wq.Query:
     """Match-and-score query of one clause.
 
-    Words must all match (as words), or the clause's text must occur
-    verbatim, which catches text that jieba cut differently in the document
-    (``量发`` inside ``高质量发展``).
+    Words must all match (as words; stop words such as 的 and 什么 need not),
+    or the clause's text must occur verbatim, which catches text that jieba
+    cut differently in the document (``量发`` inside ``高质量发展``).
     """
-    words = query_words(clause)
+    words = query_words(clause, drop_stop_words=not clause.quoted)
     if not words:
         return wq.NullQuery
     if clause.quoted:
@@ -207,16 +234,76 @@ def clause_query(clause: Clause) -> wq.Query:
     return wq.Or([word_match, wq.ConstantScoreQuery(verbatim, VERBATIM_SCORE)])
 
 
+def _is_question(parsed: ParsedQuery) -> bool:
+    # Only the text outside quotes asks: "谁" in quotes is text to find.
+    if parsed.asks:
+        return True
+    asked = [clause for clause in parsed.clauses() if not clause.quoted]
+    return any(_is_question_word(word) for clause in asked for word in segment_words(clause.text))
+
+
 def is_long(parsed: ParsedQuery) -> bool:
-    """Natural-language queries: one unquoted clause of many words."""
+    """Natural language: a question, or more than a few words, with no
+    operators (OR, exclusions, title:). Documents then need not match every word.
+
+    Quotes inside a question are the writing's own (书名 and terms in
+    「」 or “”), so they count as words; outside one they keep their meaning.
+    """
     clauses = parsed.clauses()
-    if len(clauses) != 1 or clauses[0].quoted or parsed.excluded:
+    if not clauses or parsed.excluded or any(len(group) > 1 for group in parsed.groups):
         return False
-    return len(query_words(clauses[0], drop_stop_words=True)) > LONG_QUERY_WORDS
+    if any(clause.field for clause in clauses):
+        return False
+    words = long_query_words(parsed)
+    if not _finds_verbatim(words):
+        return False  # 着几 is not a question about 着
+    if _is_question(parsed):
+        return True
+    return not any(clause.quoted for clause in clauses) and len(words) > LONG_QUERY_WORDS
+
+
+def _finds_verbatim(words: list[str]) -> bool:
+    # Words of two or more characters match verbatim wherever jieba cut the
+    # document, a single character only where it is a word there. A document
+    # holding the whole query must match enough words through the longer ones.
+    return sum(len(word) >= 2 for word in words) >= min_should_match(len(words))
+
+
+def _content_words(text: str, join_characters: bool) -> list[str]:
+    """Words without stop words; with ``join_characters``, a run of single
+    characters (颊 鳞 雀 鲷: jieba did not know 颊鳞雀鲷) is one piece."""
+    pieces: list[str] = []
+    normalized = normalize_for_search(text)
+    run_start = run_end = -1
+    for token in tokenize(text):
+        if is_stop_word(token.text):
+            continue
+        if join_characters and len(token.text) == 1 and token.start == run_end:
+            pieces[-1] = normalized[run_start : token.end]
+        else:
+            pieces.append(token.text)
+            run_start = token.start
+        run_end = token.end if len(token.text) == 1 else -1
+    return pieces
 
 
 def long_query_words(parsed: ParsedQuery) -> list[str]:
-    return list(dict.fromkeys(query_words(parsed.clauses()[0], drop_stop_words=True)))
+    """The distinct content words of a natural-language query, in order.
+
+    Runs of single characters are joined only where too many words are single
+    characters to find the text verbatim otherwise (颊鳞雀鲷的俗名叫什么):
+    joining always would make a name split in two (祭 遵) count once.
+    """
+    for join_characters in (False, True):
+        pieces = (_content_words(clause.text, join_characters) for clause in parsed.clauses())
+        words = list(dict.fromkeys(word for words in pieces for word in words))
+        if _finds_verbatim(words):
+            break
+    if not words:  # stop words alone: search them
+        words = list(
+            dict.fromkeys(word for clause in parsed.clauses() for word in segment_words(clause.text))
+        )
+    return words
 
 
 def min_should_match(word_count: int) -> int:
@@ -224,12 +311,29 @@ def min_should_match(word_count: int) -> int:
     return max(1, math.ceil(word_count * LONG_QUERY_MIN_SHARE))
 
 
+def long_scoring_query(parsed: ParsedQuery) -> wq.Query:
+    """Rank a natural-language query: BM25F over its content words plus the
+    idf of every character bigram of the query a document holds, which
+    counts the words jieba cut differently in the document."""
+    # The words as jieba cut them (颊, 鳞, ...), not the runs matching uses:
+    # a run is rarely a word of the index, its characters often are.
+    words = dict.fromkeys(
+        word for clause in parsed.clauses() for word in query_words(clause, drop_stop_words=True)
+    )
+    scored = [_word_query(word, None) for word in words]
+    text = " ".join(clause.normalized for clause in parsed.clauses())
+    grams = sorted(bigrams(text))
+    if grams:
+        scored.append(wq.Or([wq.Term("chars", gram) for gram in grams], boost=CHARS_WEIGHT))
+    return wq.Or(scored)
+
+
 def scoring_query(parsed: ParsedQuery) -> wq.Query:
     """One query whose scores rank the documents the searcher matched."""
     if parsed.is_empty:
         return wq.Every()
     if is_long(parsed):
-        return wq.Or([_word_query(word, None) for word in long_query_words(parsed)])
+        return long_scoring_query(parsed)
     groups = [wq.Or([clause_query(c) for c in group]) if len(group) > 1 else clause_query(group[0])
               for group in parsed.groups]  # fmt: skip
     return wq.And(groups) if len(groups) > 1 else (groups[0] if groups else wq.Every())

@@ -44,3 +44,60 @@ def corpus() -> Path:
     if not CORPUS.exists():
         pytest.skip("../shared/corpus is absent")
     return CORPUS
+
+
+# --- web fixtures ---
+# The web tests search the seeds plus a few JSONL articles with given metadata:
+# other provinces and years (facets that change), a month-only date, and one
+# article full of markup that must show as text everywhere.
+
+XSS = "<script>alert(1)</script>"
+WEB_ARTICLES = [
+    {"id": "xss-1", "title": f"新乡测试{XSS}标题", "date": "2019-03-05", "source": "测试<b>日报</b>",
+     "province": "河南省", "city": "新乡市", "topic": "<i>主题</i>", "url": "javascript:alert(1)",
+     "content": f"新乡消息：{XSS}这是一段测试文字。新乡市发布了通知。\n第二段<img src=x onerror=alert(2)>结束。"},
+    {"id": "gd-1", "title": "广州客商走进新乡", "date": "2020-05-01", "source": "南方日报",
+     "province": "广东省", "city": "广州市", "county": "天河区", "url": "https://example.com/gd-1",
+     "content": "广州客商来到新乡考察。双方签订了合作协议；新乡的产品将进入广州市场。"},
+    {"id": "zz-1", "title": "郑州金水区推进营商环境", "date": "2019-07", "source": "大河报",
+     "province": "河南省", "city": "郑州市", "county": "金水区",
+     "content": "金水区召开营商环境大会。会议提出，要学习新乡经验，优化服务。"},
+    {"id": "bj-1", "title": "北京冬奥会筹备进展", "date": "2021-01-15", "source": "人民日报",
+     "province": "北京市", "city": "北京市",
+     "content": "北京冬奥会筹备工作进展顺利。场馆建设基本完成！"},
+    {"id": "tw-1", "title": "臺灣選舉結果公佈", "date": "2021-11-20", "source": "中央社",
+     "province": "台湾省", "content": "臺灣選舉結果今天公佈。選民投票踴躍，各地秩序良好。"},
+]  # fmt: skip
+
+
+def write_web_articles(folder: Path) -> Path:
+    import json
+
+    path = folder / "web_articles.jsonl"
+    lines = [json.dumps(article, ensure_ascii=False) for article in WEB_ARTICLES]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def web_index_dir(tmp_path_factory) -> Path:
+    """The seeds and ``WEB_ARTICLES`` in one index, built once."""
+    from search.indexer import index_paths
+
+    folder = tmp_path_factory.mktemp("web-index")
+    articles = write_web_articles(tmp_path_factory.mktemp("web-articles"))
+    summary = index_paths([SEEDS, articles], folder / "index", procs=1)
+    assert summary.indexed == 5 + len(WEB_ARTICLES), summary.as_dict()
+    return folder / "index"
+
+
+@pytest.fixture(scope="session")
+def web_app(web_index_dir):
+    from web import create_app
+
+    return create_app({"INDEX_DIR": str(web_index_dir), "TESTING": True})
+
+
+@pytest.fixture
+def client(web_app):
+    return web_app.test_client()

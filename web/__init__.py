@@ -1,23 +1,54 @@
-"""The Flask app of xunwen: ``create_app`` builds it; nothing heavy at import."""
+"""The Flask app of xunwen: ``create_app`` builds it; nothing heavy at import.
+
+The index is opened on the first request that needs it, once per process
+(``web.index_store``); pages (``web.pages``) and the JSON API (``web.api``)
+read the same data dicts (``web.data``) and share one parameter parser
+(``web.params``) and one error handler (``web.errors``).
+"""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
+
+# Scripts and styles come from /static only: no inline script can run, even
+# if some document text escaped the escaping.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. Configuration is layered: defaults, then the instance
-    file ``instance/config.py`` if present, then ``config`` (tests)."""
+    file ``instance/config.py`` if present, then ``config`` (tests, the CLI)."""
     app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(INDEX_DIR="index")
+    app.config.from_mapping(INDEX_DIR="index", PER_PAGE=10)
     app.config.from_pyfile("config.py", silent=True)
     if config:
         app.config.from_mapping(config)
+    app.json.ensure_ascii = False  # Chinese stays readable in the JSON
+    app.json.sort_keys = False
 
-    @app.get("/")
-    def home():
-        return "<!doctype html><meta charset=utf-8><title>寻闻</title><h1>寻闻 xunwen</h1>"
+    from web import api, errors, index_store, pages
+
+    index_store.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(api.blueprint)
+
+    @app.after_request
+    def add_security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
     return app

@@ -1,0 +1,163 @@
+"""All of an article's metadata in one plain dict: given values first, extraction for the rest.
+
+Metadata that came with a document (a JSONL ``date``, ``source``, ``region``,
+``category``, ``tags``, ``title``) wins; the extractors fill only what is
+missing. ``basis`` records, per field, how each value was found ("given",
+"來源 line", "dateline+context year", ...), so the document page and the API
+can show it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from search.extract.date import extract_date, parse_date
+from search.extract.region import extract_region
+from search.extract.source import canonical_source, extract_source
+from search.extract.tags import extract_tags
+from search.extract.title import TAIL_LINE_CHARS, extract_title, tail_lines
+from search.extract.topics import canonical_topic, extract_topics
+from search.normalize import to_simplified
+
+_TOPIC_KEYS = ("category", "topic", "topics")
+
+
+def extract_metadata(
+    text: str, given: Mapping[str, Any] | None = None, words: list[str] | None = None
+) -> dict[str, Any]:
+    """Metadata of one article: ``text`` after ``clean_characters`` (footers still
+    there), ``given`` the fields that came with it, ``words`` its body's segmented
+    words if the caller has them."""
+    given = {key: value for key, value in (given or {}).items() if value not in (None, "", [], ())}
+    given_title = str(given["title"]).strip() if "title" in given else None
+    body = _without_footer(text)
+    if words is None:
+        from search.analysis import segment_words
+
+        words = segment_words(body)
+    meta: dict[str, Any] = {"basis": {}}
+    meta.update(_title(text, given_title, meta["basis"]))
+    meta.update(_published(text, given, given_title, meta["basis"]))
+    meta.update(_source(text, given, given_title, meta["basis"]))
+    meta.update(_region(body, given, given_title, meta["basis"]))
+    topic_title = None if meta["title_derived"] else meta["title"]
+    meta["topics"] = _topics(body, given, topic_title, words, meta["basis"])
+    meta["tags"] = _tags(body, given, words, meta["basis"])
+    return meta
+
+
+def _without_footer(text: str) -> str:
+    """``text`` without a copyright or disclaimer block at its end (國際在線's
+    "版權與…聲明" names Beijing five times; the article does not)."""
+    for line in tail_lines(text):
+        # A footer is a line of its own; a long line is body text that ends with one.
+        if line.copyright and len(line.text) < TAIL_LINE_CHARS:
+            position = text.rfind(line.text)
+            return text[:position] if position >= 0 else text
+    return text
+
+
+def _title(text: str, given_title: str | None, basis: dict[str, str]) -> dict[str, Any]:
+    if given_title:
+        basis["title"] = "given"
+        return {"title": given_title, "title_derived": False}
+    found = extract_title(text)
+    if found is None:
+        return {"title": None, "title_derived": False}
+    basis["title"] = found.basis
+    return {"title": found.text, "title_derived": found.derived}
+
+
+def _published(text: str, given: dict[str, Any], title: str | None, basis: dict[str, str]) -> dict[str, Any]:
+    if "date" in given:
+        parsed = parse_date(given["date"])
+        if parsed:
+            basis["published"] = "given"
+            return {"published": parsed.value, "date_precision": parsed.precision}
+    found = extract_date(text, title)
+    note = f" (given date {given['date']!r} unreadable)" if "date" in given else ""
+    if found is None:
+        if note:
+            basis["published"] = "none found" + note
+        return {"published": None, "date_precision": None}
+    basis["published"] = found.basis + note
+    return {"published": found.value, "date_precision": found.precision}
+
+
+def _source(text: str, given: dict[str, Any], title: str | None, basis: dict[str, str]) -> dict[str, Any]:
+    if "source" in given:
+        name = canonical_source(str(given["source"]))
+        if name:
+            basis["source"] = "given"
+            return {"source": name}
+    found = extract_source(text, title)
+    if found is None:
+        return {"source": None}
+    basis["source"] = found.basis
+    return {"source": found.name}
+
+
+def _region(body: str, given: dict[str, Any], title: str | None, basis: dict[str, str]) -> dict[str, Any]:
+    found = extract_region(body, title)
+    others = list(found.others) if found else []
+    levels = {
+        level: to_simplified(str(given[level])) for level in ("province", "city", "county") if level in given
+    }
+    if "region" in given and not levels:
+        levels, note = _resolve_region(str(given["region"]))
+        if not levels:
+            others = [to_simplified(str(given["region"]))] + others
+        basis["region"] = note
+    elif levels:
+        basis["region"] = "given"
+    elif found and (found.province or found.city or found.county):
+        levels = {"province": found.province, "city": found.city, "county": found.county}
+        basis["region"] = found.basis
+    chosen = {level: levels.get(level) for level in ("province", "city", "county")}
+    named = set(chosen.values())
+    return {**chosen, "regions": [name for name in dict.fromkeys(others) if name not in named]}
+
+
+def _resolve_region(value: str) -> tuple[dict[str, str | None], str]:
+    try:
+        from search.gazetteer import resolve
+    except ImportError:  # pragma: no cover - the gazetteer ships with the package
+        return {}, "given (not resolved: no gazetteer)"
+    region = resolve(value)
+    if region is None:
+        return {}, f"given (not resolved: {value})"
+    return {"province": region.province, "city": region.city, "county": region.county}, "given"
+
+
+def _topics(
+    body: str, given: dict[str, Any], title: str | None, words: list[str], basis: dict[str, str]
+) -> list[str]:
+    for key in _TOPIC_KEYS:
+        if key in given:
+            values = given[key] if isinstance(given[key], list | tuple) else [given[key]]
+            names = [str(value) for value in values if value is not None]
+            topics = [topic for topic in map(canonical_topic, names) if topic]
+            if topics:
+                basis["topics"] = "given"
+                return list(dict.fromkeys(topics))
+    found = extract_topics(body, title, words)
+    if found is None:
+        return []
+    basis["topics"] = found.basis
+    return list(found.labels)
+
+
+def _tags(body: str, given: dict[str, Any], words: list[str], basis: dict[str, str]) -> list[str]:
+    if "tags" in given:
+        value = given["tags"]
+        tags = value if isinstance(value, list | tuple) else re.split(r"[,，;；、\s]+", str(value))
+        tags = [to_simplified(str(tag)).strip() for tag in tags if tag is not None and str(tag).strip()]
+        if tags:
+            basis["tags"] = "given"
+            return list(dict.fromkeys(tags))
+    tags = extract_tags(body, words)
+    if tags:
+        basis["tags"] = "TF-IDF (jieba IDF table)"
+    return tags

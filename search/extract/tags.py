@@ -1,0 +1,62 @@
+"""A document's top keywords as tags: TF-IDF over its segmented words.
+
+The IDF table is jieba's own (``jieba/analyse/idf.txt``), read once per process;
+words it does not know get its median IDF, as ``jieba.analyse`` does. The words
+come from ``search.analysis.segment_words`` (jieba-rs), not from
+``jieba.analyse.extract_tags``, which would segment the text again in pure Python.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import re
+from collections import Counter
+from pathlib import Path
+
+TAG_COUNT = 8
+# Words with a high IDF in jieba's table that still say nothing about an article.
+_STOP_WORDS = frozenset(
+    "我们 你们 他们 她们 它们 一个 一些 这个 那个 这些 那些 这样 那样 没有 进行 今年 去年 明年 目前 表示 指出 "
+    "认为 已经 同时 以及 通过 其中 还是 就是 可以 记者 报道 日电 本报 今天 昨天 明天 今日 昨日 日前 近日 "
+    "如果 因为 所以 但是 而且 并且 或者 不是 也是 自己 什么 怎么 时候 之后 之前 以后 以来 期间 方面 问题 "
+    "工作 情况 相关 有关 主要 其他 以上 以下 全面 进一步 不断 加强 推进 推动 开展 实现 提升 坚持 积极 "
+    "通讯员 编辑 责任编辑 来源 作者 网友 民众 表达 强调 透过 由于 对于 关于 之一 之间 包括 成为 作为".split()
+)
+_WORD_RE = re.compile(r"[\u4e00-\u9fff]{2,}|[a-z][a-z0-9.+-]{1,}")
+
+
+@functools.cache
+def _idf_table() -> tuple[dict[str, float], float]:
+    """jieba's IDF table and its median, read once (jieba itself is not imported)."""
+    spec = importlib.util.find_spec("jieba")
+    folder = (
+        Path(next(iter(spec.submodule_search_locations)))
+        if spec and spec.submodule_search_locations
+        else None
+    )
+    table: dict[str, float] = {}
+    if folder and (folder / "analyse" / "idf.txt").exists():
+        with open(folder / "analyse" / "idf.txt", encoding="utf-8") as handle:
+            for line in handle:
+                word, _, value = line.rstrip("\n").partition(" ")
+                if value:
+                    table[word] = float(value)
+    values = sorted(table.values())
+    return table, (values[len(values) // 2] if values else 10.0)
+
+
+def extract_tags(text: str, words: list[str] | None = None, count: int = TAG_COUNT) -> list[str]:
+    """The ``count`` words of highest TF-IDF (Simplified, as segmented), best first.
+
+    ``words`` are the text's segmented words if the caller already has them.
+    """
+    if words is None:
+        from search.analysis import segment_words
+
+        words = segment_words(text)
+    idf, median = _idf_table()
+    counts = Counter(word for word in words if _WORD_RE.fullmatch(word) and word not in _STOP_WORDS)
+    first_seen = {word: number for number, word in reversed(list(enumerate(words)))}
+    ranked = sorted(counts, key=lambda word: (-counts[word] * idf.get(word, median), first_seen[word]))
+    return ranked[:count]

@@ -1,0 +1,136 @@
+"""Topics from the keyword table, and TF-IDF tags: what an article is about."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from conftest import seed_text
+
+from search.analysis import segment_words
+from search.extract.tags import extract_tags
+from search.extract.topics import (
+    MAX_KEYWORD_WORDS,
+    canonical_topic,
+    extract_topics,
+    keyword_counts,
+    load_table,
+    score_topics,
+)
+from search.normalize import clean_text
+
+
+def test_every_keyword_can_be_matched():
+    """A keyword is matched on up to three segmented words: one that jieba splits
+    into more, or into other characters, would never fire."""
+    for keyword in load_table().keywords:
+        words = segment_words(keyword)
+        assert len(words) <= MAX_KEYWORD_WORDS and "".join(words) == keyword, (keyword, words)
+
+
+def test_the_table_has_distinct_labels_and_sane_settings():
+    table = load_table()
+    assert len(set(table.labels.values())) == len(table.labels) >= 15
+    assert 0 < table.relative <= 1 and table.max_topics >= 1 and table.min_score > 0
+
+
+def test_the_score_is_weight_times_log_count_plus_the_title_bonus():
+    table = load_table()
+    (label, weight), *_ = table.keywords["疫情防控"]
+    words = ["全县", "疫情防控", "工作", "疫情防控", "疫情防控"]
+    score = next(score for score in score_topics(words, ["疫情防控"]) if score.label == label)
+    expected = sum(
+        w * (math.log1p(count) + (table.title_weight if keyword in ("疫情防控", "疫情", "防控") else 0))
+        for keyword, count in keyword_counts(words).items()
+        for topic, w in table.keywords[keyword]
+        if topic == label
+    )
+    assert score.score == pytest.approx(expected, abs=0.01)
+    assert math.isclose(weight * math.log1p(3), weight * math.log(4))
+
+
+@pytest.mark.parametrize(
+    "seed, title, expected",
+    [
+        # A city's year of results: tech firms, growth, livelihood spending, all close.
+        ("000", "新鄉:勇“爭”一流 讓業績體現在群眾的笑臉上", ("科技创新", "经济发展", "民生保障")),
+        (
+            "001",
+            "激發改革轉型新動力 打好高質量發展組合拳——開發區以創新改革推進高質量發展",
+            ("经济发展", "党建纪检"),
+        ),
+        ("002", None, ("经济发展", "科技创新", "党建纪检")),
+        ("003", "管城回族区召开2017年度综合目标考核总结表彰大会", ("经济发展", "城市建设")),
+        ("004", "拉高标杆 奋勇争先 转变作风 狠抓落实", ("党建纪检", "经济发展", "民生保障")),
+    ],
+)
+def test_seed_topics(seed, title, expected):
+    body = clean_text(seed_text(seed))
+    assert extract_topics(body, title).labels == expected
+
+
+@pytest.mark.parametrize(
+    "text, title, expected",
+    [
+        ("全县持续做好常态化疫情防控，开展全员核酸检测，新增确诊病例0例。", "枣强县全员核酸检测", "疫情防控"),
+        ("国家队在世界杯预选赛中2比0获胜，两名球员各进一球，主教练赛后表示满意。", "国足客场取胜", "体育"),
+        ("今年高考报名人数创新高，教育部要求各地学校做好考试组织工作。", "高考报名人数创新高", "教育"),
+        (
+            "台北地院18日宣判，北市警局一审敗訴，須支付價金差額，可上訴。",
+            "台智光追討監視器費 法院判賠",
+            "政法司法",
+        ),
+    ],
+)
+def test_topic_of_short_articles(text, title, expected):
+    found = extract_topics(text, title)
+    assert found.labels[0] == expected
+
+
+def test_no_keywords_no_topic():
+    assert extract_topics("今天天气很好。", "小记") is None
+
+
+def test_the_basis_shows_scores_and_keywords():
+    found = extract_topics(clean_text(seed_text("003")), "管城回族区召开2017年度综合目标考核总结表彰大会")
+    assert found.basis == (
+        "keywords: 经济发展 16.9 (项目建设, 投资, 重点项目, 经济增长); 城市建设 14.7 (老旧小区, 征迁, 市政, 旧城改造)"
+    )
+
+
+def test_given_words_are_used_as_they_are():
+    found = extract_topics("这段文字不会被切分", words=["乡村", "振兴", "乡村振兴", "粮食"])
+    assert found.labels == ("农业农村",)
+
+
+@pytest.mark.parametrize(
+    "category, expected",
+    [
+        ("政治", "时政"),
+        ("財經", "经济发展"),
+        ("AI科技", "科技创新"),
+        ("經濟發展", "经济发展"),
+        ("未分類", None),
+        ("unknown", None),
+        ("其他", None),
+        ("美食", "美食"),  # not in the taxonomy: kept as given
+    ],
+)
+def test_canonical_topic(category, expected):
+    assert canonical_topic(category) == expected
+
+
+# Tags: the TF-IDF keywords of the body (jieba's IDF table, jieba-rs words).
+
+
+def test_tags_of_seed_004():
+    body = clean_text(seed_text("004"))
+    tags = extract_tags(body)
+    assert len(tags) == 8 and len(set(tags)) == 8
+    assert "作风纪律" in tags and "全县" in tags
+    assert all(len(tag) >= 2 and not tag.isdigit() for tag in tags)
+
+
+def test_tags_skip_stop_words_and_numbers():
+    words = ["我们", "表示", "2018", "12", "郑新", "郑新", "融合", "发展"]
+    assert extract_tags("", words=words, count=3) == ["郑新", "融合", "发展"]

@@ -1,0 +1,231 @@
+"""The query language: parsing, natural-language detection and the queries built (no index)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import query as wq
+
+from search.query import (
+    MAX_CLAUSES,
+    MAX_QUERY_CHARS,
+    ParsedQuery,
+    clause_query,
+    highlight_terms,
+    is_long,
+    is_stop_word,
+    long_query_words,
+    min_should_match,
+    parse_query,
+    query_words,
+    scoring_query,
+)
+
+
+def shape(parsed: ParsedQuery) -> dict:
+    """A parsed query as plain data: groups of (text, quoted, field), exclusions, filters, notes."""
+    return {
+        "groups": [[(c.text, c.quoted, c.field) for c in group] for group in parsed.groups],
+        "excluded": [(c.text, c.quoted) for c in parsed.excluded],
+        "filters": parsed.filters,
+        "notes": parsed.notes,
+    }
+
+
+def plain(*groups, excluded=(), filters=None, notes=()) -> dict:
+    return {
+        "groups": [list(group) for group in groups],
+        "excluded": list(excluded),
+        "filters": filters or {},
+        "notes": list(notes),
+    }
+
+
+UNBALANCED = "unbalanced quote: searched as plain text"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("新乡 发展", plain([("新乡", False, None)], [("发展", False, None)])),
+        ("新鄉 發展", plain([("新鄉", False, None)], [("發展", False, None)])),  # as typed; normalized later
+        ("  新乡\u3000 ", plain([("新乡", False, None)])),
+        # quotes, ASCII and Chinese
+        ('"高质量发展"', plain([("高质量发展", True, None)])),
+        ("“高质量发展”", plain([("高质量发展", True, None)])),
+        ("「高质量发展」", plain([("高质量发展", True, None)])),
+        ("『新乡』", plain([("新乡", True, None)])),
+        ('"高质量 发展" 新乡', plain([("高质量 发展", True, None)], [("新乡", False, None)])),
+        # an unclosed quote is literal text, and said so
+        ('"新乡', plain([("新乡", False, None)], notes=[UNBALANCED])),
+        ('新乡 "发展', plain([("新乡", False, None)], [("发展", False, None)], notes=[UNBALANCED])),
+        ("“新乡", plain([("新乡", False, None)], notes=[UNBALANCED])),
+        # OR, lone or not
+        ("新乡 OR 郑州", plain([("新乡", False, None), ("郑州", False, None)])),
+        ("新乡 | 郑州 发展", plain([("新乡", False, None), ("郑州", False, None)], [("发展", False, None)])),
+        ("(新乡 OR 郑州)", plain([("新乡", False, None), ("郑州", False, None)])),
+        ("OR 新乡", plain([("新乡", False, None)], notes=["OR with nothing before it: ignored"])),
+        ("新乡 OR", plain([("新乡", False, None)], notes=["OR with nothing after it: ignored"])),
+        ("OR", plain(notes=["OR with nothing before it: ignored"])),
+        ("新乡 AND 郑州", plain([("新乡", False, None)], [("郑州", False, None)])),
+        # exclusions
+        ("-疫情 新乡", plain([("新乡", False, None)], excluded=[("疫情", False)])),
+        ("新乡 NOT 疫情", plain([("新乡", False, None)], excluded=[("疫情", False)])),
+        ('新乡 -"疫情防控"', plain([("新乡", False, None)], excluded=[("疫情防控", True)])),
+        ("新乡 -「疫情防控」", plain([("新乡", False, None)], excluded=[("疫情防控", True)])),
+        ('NOT "疫情防控" 新乡', plain([("新乡", False, None)], excluded=[("疫情防控", True)])),
+        ('河南-"新乡"', plain([("河南-", False, None)], [("新乡", True, None)])),  # a hyphen inside text
+        ("NOT", plain(notes=["NOT with nothing after it: ignored"])),
+        ("-", plain()),
+        # field filters (values in Simplified) and title:
+        ("source:河南日报 新乡", plain([("新乡", False, None)], filters={"source": ["河南日报"]})),
+        ("Source:新华社", plain(filters={"source": ["新华社"]})),
+        ("region:新鄉", plain(filters={"region": ["新乡"]})),
+        ("province:河南 year:2020", plain(filters={"province": ["河南"], "year": ["2020"]})),
+        ("title:新乡", plain([("新乡", False, "title")])),
+        ('title:"高质量发展" 新乡', plain([("高质量发展", True, "title")], [("新乡", False, None)])),
+        ("TITLE:“新乡”", plain([("新乡", True, "title")])),
+        ("foo:bar", plain([("foo:bar", False, None)])),  # not a field: text
+        ("source:", plain([("source:", False, None)])),
+        # nothing searchable
+        ("", plain()),
+        ("   ", plain()),
+        ("？？ 。", plain()),
+    ],
+)
+def test_parse_query(text, expected):
+    assert shape(parse_query(text)) == expected
+
+
+@pytest.mark.parametrize(
+    "text, long, words",
+    [
+        # keyword queries: every word must match
+        ("新乡 发展", False, ["新乡", "发展"]),
+        ("高质量发展", False, ["高质量发展"]),
+        ("新乡的发展", False, ["新乡", "发展"]),
+        # more than four content words: natural language
+        ("新乡郑州洛阳开封许昌的经济", True, ["新乡", "郑州", "洛阳", "开封", "许昌", "经济"]),
+        # a question is natural language whatever its length
+        ("赵鹏的职业是什么？", True, ["赵鹏", "职业"]),
+        ("Apple Macintosh有著什麼樣的外觀?", True, ["apple", "macintosh", "有著", "外观"]),
+        ("铁路沿线设有哪些站点", True, ["铁路沿线", "设有", "站点"]),
+        # a question mark outside the quotes asks too
+        ("何人被稱為「銀幕上的好太太」?", True, ["何人", "称为", "银幕", "好", "太太"]),
+        # single characters are joined into one piece (an unknown name) only
+        # where too few words are longer for the text to be found verbatim
+        ("颊鳞雀鲷的俗名叫什么？", True, ["颊鳞雀鲷", "俗名", "叫"]),
+        ("郭麐在哪一年去世？", True, ["郭", "麐", "去世"]),
+        # quotes inside a question are the writing's own
+        ("“孔雀女”这一称呼的所指是什么？", True, ["孔雀", "女", "这一", "称呼", "所指"]),
+        # ...but a quoted query keeps its meaning, however many words
+        (
+            '"高质量发展" 新乡 郑州 洛阳 开封 许昌',
+            False,
+            ["高质量发展", "新乡", "郑州", "洛阳", "开封", "许昌"],
+        ),
+        ('"谁"', False, ["谁"]),
+        # operators make it a keyword query
+        ("新乡 OR 郑州 是什么", False, ["新乡", "郑州"]),
+        ("-疫情 新乡是哪里", False, ["新乡"]),
+        ("title:新乡 是什么", False, ["新乡"]),
+        # too few words of two or more characters to find the text verbatim
+        ("着几", False, ["着"]),
+        ("说什么", False, ["说"]),
+        ("谁", False, ["谁"]),
+    ],
+)
+def test_natural_language_detection(text, long, words):
+    parsed = parse_query(text)
+    assert (is_long(parsed), long_query_words(parsed)) == (long, words)
+
+
+@pytest.mark.parametrize(
+    "word_count, needed",
+    [(1, 1), (2, 1), (4, 1), (5, 2), (8, 2), (9, 3), (12, 3), (20, 5)],
+)
+def test_min_should_match(word_count, needed):
+    assert min_should_match(word_count) == needed
+
+
+@pytest.mark.parametrize(
+    "word, stop",
+    [("的", True), ("什么", True), ("什么样", True), ("哪一年", True), ("何时", True), ("为何", True),
+     ("新乡", False), ("年", False), ("几何", False), ("谁家", False)],
+)  # fmt: skip
+def test_stop_words(word, stop):
+    assert is_stop_word(word) is stop
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("新乡是什么", ["新乡"]),  # 是 and 什么 need not match
+        ("的", ["的"]),  # a clause of stop words alone keeps them
+        ("高质量发展", ["高质量发展"]),
+    ],
+)
+def test_clause_words_without_stop_words(text, words):
+    from search.query import Clause
+
+    assert query_words(Clause(text), drop_stop_words=True) == words
+
+
+def test_clause_query_falls_back_to_verbatim_bigrams():
+    from search.query import Clause
+
+    built = clause_query(Clause("量发"))
+    assert isinstance(built, wq.Or)
+    verbatim = built.subqueries[1]
+    assert isinstance(verbatim, wq.ConstantScoreQuery)
+    assert {term.text for term in verbatim.child.subqueries} == {"量发"}
+
+
+def test_long_query_scores_words_and_character_bigrams():
+    built = scoring_query(parse_query("赵鹏的职业是什么？"))
+    fields = {term.fieldname for term in built.leaves()}
+    assert fields == {"title", "body", "chars"}
+    assert {term.text for term in built.leaves() if term.fieldname == "chars"} >= {"赵鹏", "职业"}
+
+
+def test_highlight_terms_longest_first():
+    assert highlight_terms(parse_query("高质量发展 新乡")) == ["高质量发展", "新乡"]
+
+
+def test_huge_input_is_bounded():
+    text = "新乡发展 " * 2_500  # 12,500 characters
+    started = time.perf_counter()
+    parsed = parse_query(text)
+    scoring_query(parsed)
+    assert time.perf_counter() - started < 2.0
+    assert len(parsed.groups) + len(parsed.excluded) <= MAX_CLAUSES
+    assert any(str(MAX_QUERY_CHARS) in note for note in parsed.notes)
+
+
+def test_long_unbroken_input_is_bounded():
+    parsed = parse_query("新乡" * 5_000)
+    assert sum(len(clause.text) for clause in parsed.clauses()) <= MAX_QUERY_CHARS
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['"', "“”", '""', "「", "OR OR", "NOT NOT", "- -", "((()))", ":", "title:", "source:::",
+     "\x00\x01", "\ufffd", "🙂🙂", "a" * 10_000, '"' * 999, "title:\"新乡\"", "-\"\"", "| |", "新乡\n郑州"],
+)  # fmt: skip
+def test_malformed_input_never_raises(text):
+    parsed = parse_query(text)
+    scoring_query(parsed)
+    highlight_terms(parsed)
+    is_long(parsed)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list('新乡發展的是什么谁 "“”「」-:|()ORNTtile?？ab1')), max_size=40))
+def test_any_input_parses_and_builds(text):
+    parsed = parse_query(text)
+    scoring_query(parsed)
+    for clause in parsed.clauses():
+        clause_query(clause)

@@ -1,0 +1,235 @@
+"""search.searcher: NumPy matching and scoring give Whoosh's own answers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from search import searcher as searcher_module
+from search.normalize import normalize_for_search
+from search.query import clause_query, parse_query, scoring_query
+from search.searcher import (
+    QueryError,
+    _Evaluation,
+    normalize_filters,
+    open_index,
+    read_lengths,
+    read_postings,
+    resolve_region_filters,
+)
+
+QUERIES = [
+    "新乡", "新鄉", "发展", "高质量发展", "新乡 发展", "新乡发展", "2017年度", "新乡 OR 郑州", "新乡 -郑州",
+    '"高质量发展"', '"新乡作风"', '"2017年度"', "title:枣强", '"乡"', "量发", "发展 -新乡 OR 营商",
+    "枣强县召开虎年新春第一会的主要内容是什么", "alert", "Script", "臺灣選舉",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def web_index(web_index_dir):
+    return open_index(web_index_dir)
+
+
+@pytest.fixture(scope="module")
+def segmented_index(tmp_path_factory):
+    """An index of three commits (three segments) with one article replaced (a deletion)."""
+    from search.indexer import index_paths
+
+    folder = tmp_path_factory.mktemp("segmented")
+    for number, articles in enumerate(
+        [
+            [("a", "新乡发展经济。新乡人民。"), ("b", "郑州发展。")],
+            [("c", "新乡的发展很快！发展发展。"), ("d", "洛阳牡丹。新乡。")],
+            [("a", "新乡发展经济，改了一个字。"), ("e", "高质量发展是主题。")],
+        ]
+    ):
+        path = folder / f"part{number}.jsonl"
+        lines = [json.dumps({"id": i, "title": t[:4], "content": t}, ensure_ascii=False) for i, t in articles]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        index_paths([path], folder / "ix", procs=1)
+    return open_index(folder / "ix")
+
+
+def whoosh_mask(index, query: str) -> set[str]:
+    """The documents the query matches, found the way Whoosh alone would."""
+    searcher = index._searcher()
+    parsed = parse_query(query)
+
+    def clause_docs(clause):
+        docs = set(searcher.docs_for_query(clause_query(clause)))
+        if clause.quoted:
+            needle = clause.normalized
+            fields = ("title",) if clause.field == "title" else ("title", "body")
+            docs = {d for d in docs if any(needle in normalize_for_search(searcher.stored_fields(d).get(f) or "")
+                                           for f in fields)}  # fmt: skip
+        return docs
+
+    live = set(searcher.reader().all_doc_ids())
+    if searcher_module.is_long(parsed):
+        words = searcher_module.long_query_words(parsed)
+        counts = {}
+        for word in words:
+            for doc in clause_docs(searcher_module.Clause(word)):
+                counts[doc] = counts.get(doc, 0) + 1
+        docs = {d for d, n in counts.items() if n >= searcher_module.min_should_match(len(words))}
+    else:
+        docs = set(live)
+        for group in parsed.groups:
+            docs &= set().union(*(clause_docs(clause) for clause in group))
+        for clause in parsed.excluded:
+            docs -= clause_docs(clause)
+    return {searcher.stored_fields(d)["id"] for d in docs & live}
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_matching_is_whoosh_matching(web_index, query):
+    result = web_index.search(query, per_page=100)
+    assert {hit["id"] for hit in result["hits"]} == whoosh_mask(web_index, query)
+    assert result["total"] == len(result["hits"]) == web_index.count(query)
+
+
+@pytest.mark.parametrize("query", ["新乡", "发展 经济", "新乡 -郑州", "改了", "牡丹 OR 郑州", '"发展经济"'])
+def test_matching_across_segments_and_deletions(segmented_index, query):
+    result = segmented_index.search(query, per_page=100)
+    assert {hit["id"] for hit in result["hits"]} == whoosh_mask(segmented_index, query)
+
+
+@pytest.mark.parametrize("query", [q for q in QUERIES if '"' not in q])
+def test_scores_are_whoosh_scores(web_index, query):
+    searcher = web_index._searcher()
+    tree = scoring_query(parse_query(query))
+    evaluation = _Evaluation(web_index._generation(searcher), searcher)
+    ours = evaluation.scores(tree)
+    theirs = {hit.docnum: hit.score for hit in searcher.search(tree, limit=None)}
+    assert evaluation.exact
+    assert set(np.flatnonzero(ours).tolist()) == set(theirs)
+    for docnum, score in theirs.items():
+        assert ours[docnum] == pytest.approx(score, rel=1e-9)
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_relevance_order_is_whoosh_order(web_index, query, monkeypatch):
+    # Few exact rescorings, so that the NumPy estimate has to choose them well.
+    monkeypatch.setattr(searcher_module, "RESCORED", 3)
+    searcher = web_index._searcher()
+    hits = web_index.search(query, per_page=3)["hits"]
+    matched = web_index._match(query, None).final
+    tree = scoring_query(parse_query(query))
+    reference = [hit for hit in searcher.search(tree, limit=None) if matched[hit.docnum]]
+    reference.sort(key=lambda hit: (-round(hit.score, 9), hit.docnum))
+    assert [hit["id"] for hit in hits] == [hit["id"] for hit in reference[:3]]
+
+
+@pytest.mark.parametrize(
+    "field, text",
+    [
+        ("body", "新乡"),
+        ("body", "发展"),
+        ("title", "新乡"),
+        ("chars", "新乡"),
+        ("chars", "发展"),
+        ("body", "无此词"),
+    ],
+)
+def test_posting_arrays_are_whoosh_postings(segmented_index, field, text):
+    reader = segmented_index._searcher().reader()
+    postings = read_postings(reader, field, text)
+    expected_docs, expected_weights = [], []
+    if (field, text) in reader:
+        matcher = reader.postings(field, text)
+        while matcher.is_active():
+            expected_docs.append(matcher.id())
+            expected_weights.append(matcher.weight())
+            matcher.next()
+    live = set(reader.all_doc_ids())
+    assert [d for d in postings.docs.tolist() if d in live] == expected_docs
+    assert [
+        w for d, w in zip(postings.docs.tolist(), postings.weights.tolist(), strict=True) if d in live
+    ] == expected_weights
+
+
+@pytest.mark.parametrize("field", ["title", "body"])
+def test_field_lengths_are_whoosh_lengths(segmented_index, field):
+    reader = segmented_index._searcher().reader()
+    lengths = read_lengths(reader, field, reader.doc_count_all())
+    assert lengths.tolist() == [
+        float(reader.doc_field_length(d, field, 0) or 0) for d in range(reader.doc_count_all())
+    ]
+
+
+def test_running_index_sees_new_commits_and_forgets_old_caches(tmp_path):
+    from search.indexer import index_paths
+
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({"id": "1", "content": "洛阳牡丹花会开幕。"}, ensure_ascii=False) + "\n")
+    index_paths([path], tmp_path / "ix", procs=1)
+    index = open_index(tmp_path / "ix")
+    assert index.count('"牡丹花会"') == 1
+    path.write_text(json.dumps({"id": "2", "content": "牡丹花会闭幕。"}, ensure_ascii=False) + "\n")
+    index_paths([path], tmp_path / "ix", procs=1)
+    assert index.count('"牡丹花会"') == 2 and index.count("闭幕") == 1
+    assert len(index._generations) == 1
+
+
+def test_clear_caches_changes_nothing_but_time(web_index):
+    before = web_index.search('"高质量发展" 新乡')
+    web_index.clear_caches()
+    after = web_index.search('"高质量发展" 新乡')
+    assert [hit["id"] for hit in before["hits"]] == [hit["id"] for hit in after["hits"]]
+    assert before["total"] == after["total"]
+
+
+@pytest.mark.parametrize(
+    "filters, expected",
+    [
+        ({"region": ["新鄉"]}, {"region": ["新乡市"]}),
+        ({"region": ["新乡", "北京"]}, {"region": ["新乡市", "北京市"]}),
+        ({"region": ["不存在的地方"]}, {"region": ["不存在的地方"]}),
+        ({"province": ["河南"]}, {"province": ["河南省"]}),
+        ({"province": ["新乡"]}, {"province": ["新乡"]}),  # a city is not a province
+        ({"city": ["新乡市"]}, {"city": ["新乡市"]}),
+        ({"county": ["金水"]}, {"county": ["金水区"]}),
+    ],
+)
+def test_region_names_are_resolved(filters, expected):
+    assert resolve_region_filters(normalize_filters(filters)) == expected
+
+
+@pytest.mark.parametrize(
+    "filters, error",
+    [
+        ({"year": ["18"]}, "year must be four digits"),
+        ({"month": ["2018-00"]}, "month must be YYYY-MM"),
+        ({"date_from": "2018-02-30"}, "date_from is not a valid date: '2018-02-30'"),
+        ({"date_from": "2019-01-01", "date_to": "2018-01-01"}, "date_from is after date_to"),
+        ({"colour": ["red"]}, "unknown filter 'colour'"),
+    ],
+)
+def test_bad_filters(filters, error):
+    with pytest.raises(QueryError) as raised:
+        normalize_filters(filters)
+    assert str(raised.value) == error
+
+
+@pytest.mark.parametrize(
+    "stored, date, published",
+    [
+        ({"date": "2018-06-13"}, "2018-06-13", "2018-06-13"),
+        ({"date": "2018-06"}, None, "2018-06"),
+        ({}, None, None),
+    ],
+)
+def test_hits_carry_a_full_date_or_none(stored, date, published):
+    summary = searcher_module.document_summary(stored)
+    assert (summary["date"], summary["published"]) == (date, published)
+
+
+@pytest.mark.parametrize("doc_id", ["000_aafb63f222c135ea", "002_e5f43c8234b78bf3", "gd-1", "xss-1"])
+def test_similar_articles_are_whoosh_more_like_this(web_index, doc_id):
+    searcher = web_index._searcher()
+    docnum = searcher.document_number(id=doc_id)
+    body = searcher.stored_fields(docnum)["body"]
+    expected = [hit["id"] for hit in searcher.more_like(docnum, "body", text=body, top=3, numterms=20)]
+    assert [hit["id"] for hit in web_index.similar(doc_id, limit=3)] == expected

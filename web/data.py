@@ -1,0 +1,70 @@
+"""The data dict of each page: the API returns it as JSON, pages render it.
+
+``search_data`` is ``SearchIndex.search``'s dict with the text in the display
+script and, when nothing matched, what would: the same search with one
+filter fewer, and other spellings of the query the index has.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from search.searcher import SearchIndex
+from web.display import document_for_display, hit_for_display
+from web.params import SearchParams, remove_filter
+
+MAX_RELAXATIONS = 10
+MAX_SUGGESTIONS = 5
+SIMILAR_ARTICLES = 5
+
+
+def search_data(index: SearchIndex, params: SearchParams) -> dict[str, Any]:
+    """One search, ready for JSON or a template."""
+    result = index.search(params.q, params.filter_dict(), params.page, params.per_page, params.sort)
+    result["hits"] = [hit_for_display(hit, params.script) for hit in result["hits"]]
+    result["script"] = params.script
+    if result["total"] == 0:
+        result["relaxations"] = relaxations(index, params)
+        result["suggestions"] = suggestions(index, params)
+    return result
+
+
+def relaxations(index: SearchIndex, params: SearchParams) -> list[dict[str, Any]]:
+    """For each filter of a search that found nothing: how many it finds without it."""
+    found = []
+    for name, value in params.filters[:MAX_RELAXATIONS]:
+        without = remove_filter(params, name, value)
+        found.append({"name": name, "value": value, "total": index.count(params.q, without.filter_dict())})
+    if len(params.filters) > 1:
+        found.append({"name": None, "value": None, "total": index.count(params.q)})
+    return found
+
+
+def suggestions(index: SearchIndex, params: SearchParams) -> list[dict[str, Any]]:
+    """The query in the other script and close indexed words, where they find something."""
+    if not params.q:
+        return []
+    found = []
+    for query in index.suggestions(params.q):
+        total = index.count(query, params.filter_dict())
+        if total:
+            found.append({"query": query, "total": total})
+        if len(found) == MAX_SUGGESTIONS:
+            break
+    return found
+
+
+def document_data(
+    index: SearchIndex, doc_id: str, q: str = "", script: str = "original"
+) -> dict[str, Any] | None:
+    """A document with the query marked, and articles like it; None if unknown."""
+    document = index.document(doc_id, q)
+    if document is None:
+        return None
+    similar = [hit_for_display(hit, script) for hit in index.similar(doc_id, limit=SIMILAR_ARTICLES)]
+    return {
+        "query": q,
+        "script": script,
+        "document": document_for_display(document, script),
+        "similar": similar,
+    }
