@@ -48,9 +48,12 @@ class _PreparingTask(SubWriterTask):
             try:
                 job = self.jobqueue.get(timeout=1.0)
             except queue.Empty:
-                if os.getppid() != parent:  # the main process was killed: stop, write nothing
-                    writer.cancel()
-                    return
+                if os.getppid() != parent:
+                    # The main process was killed: stop and write nothing. Not
+                    # writer.cancel(): that deletes the index's shared temp
+                    # folder, which the next run may already be using. Our
+                    # leftovers go when that run finishes.
+                    os._exit(0)
                 continue
             if job is None:
                 break
@@ -92,6 +95,16 @@ class PreparingWriter(MpWriter):
         task.start()
         return task
 
+    def cancel(self):
+        # MpWriter.cancel only flags the parent's copies of the tasks; the
+        # processes themselves would wait for jobs forever.
+        for task in self.tasks:
+            if task.is_alive():
+                task.terminate()
+        for task in self.tasks:
+            task.join(timeout=5)
+        super().cancel()
+
     def add_record(self, cleaned) -> None:
         """Queue one cleaned record for preparation and writing."""
         self.docbuffer.append(cleaned)
@@ -103,7 +116,7 @@ class PreparingWriter(MpWriter):
         if self.docbuffer:
             self._enqueue()
         for _ in self.tasks:
-            self.jobqueue.put(None)
+            self._put_job(None)
         segments = self._merge_segments(mergetype, optimize, merge)
         results = []
         while len(results) < len(self.tasks):
@@ -141,5 +154,17 @@ class PreparingWriter(MpWriter):
                 pickle.dump(item, handle, pickle.HIGHEST_PROTOCOL)
         if len(self.tasks) < self.procs:
             self._new_task()
-        self.jobqueue.put((filename, len(self.docbuffer)))
+        self._put_job((filename, len(self.docbuffer)))
         self.docbuffer = []
+
+    def _put_job(self, job) -> None:
+        # The job queue is bounded: if every worker has died, a plain put()
+        # would wait forever.
+        while True:
+            try:
+                self.jobqueue.put(job, timeout=0.5)
+                return
+            except queue.Full:
+                if any(task.exitcode not in (None, 0) for task in self.tasks):
+                    self.cancel()
+                    raise RuntimeError("an indexing worker died; nothing was committed") from None

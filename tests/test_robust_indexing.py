@@ -137,3 +137,27 @@ def test_two_runs_at_once_the_second_refuses_or_waits(tmp_path):
     assert first.wait() == 0
     assert waiting.returncode == 0, waiting.stderr
     assert open_index(index_dir).doc_count() == 605
+
+
+def _die_on_the_tenth(record):
+    """A preparer whose worker process dies the way a crashed one would."""
+    if record == 10:
+        os._exit(1)
+    return {"id": f"d{record}", "content": "测试"}
+
+
+def test_a_dead_worker_fails_the_run_instead_of_hanging(tmp_path):
+    from search.indexer import open_or_create
+    from search.writer import PreparingWriter
+
+    index_dir = tmp_path / "ix"
+    index_paths([SEEDS], index_dir, procs=1)
+    writer = PreparingWriter(open_or_create(index_dir), _die_on_the_tenth, procs=2, batchsize=4)
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="died"):
+        for record in range(5000):  # far more jobs than the bounded queue holds
+            writer.add_record(record)
+        writer.commit()
+    assert time.monotonic() - started < 60
+    assert all(not task.is_alive() for task in writer.tasks)
+    assert open_index(index_dir).doc_count() == 5
