@@ -37,7 +37,7 @@ def messy_folder(tmp_path) -> Path:
     (folder / "empty.txt").write_bytes(b"")
     rng = random.Random(1)
     (folder / "binary.txt").write_bytes(bytes(rng.randrange(256) for _ in range(4096)))
-    (folder / "truncated.txt").write_bytes("新乡市发布截断的文章\n\n最后一个字被截断了".encode("utf-8")[:-1])
+    (folder / "truncated.txt").write_bytes("新乡市发布截断的文章\n\n最后一个字被截断了".encode()[:-1])
     with open(folder / "huge.txt", "wb") as handle:  # 50 MB, no line break
         chunk = ("新乡市持续优化营商环境推动高质量发展" * 1000).encode("utf-8")
         while handle.tell() < 50 * 1024 * 1024:
