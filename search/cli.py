@@ -155,7 +155,7 @@ def format_result(result: dict, color: bool = False) -> str:
     for rank, hit in enumerate(result["hits"], start=first + 1):
         region = " / ".join(part for part in (hit["province"], hit["city"], hit["county"]) if part)
         topics = "、".join(hit.get("topics") or [])
-        facts = " · ".join(part for part in (hit["date"], hit["source"], region, topics) if part)
+        facts = " · ".join(part for part in (hit["published"], hit["source"], region, topics) if part)
         lines.append(f"\n{rank}. {hit['title']}  [{hit['id']}]")
         if facts:
             lines.append(f"   {facts}")
