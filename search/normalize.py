@@ -116,11 +116,14 @@ _FOLD_TABLE: dict[int, int | None] = {
 _FOLD_TABLE.update({0x00A0: 0x20, 0x3000: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x2009: 0x20})
 _FOLD_TABLE.update({0x200B: None, 0x200C: None, 0x200D: None, 0xFEFF: None, 0xFFFD: None})
 _FOLD_TABLE.update({code: None for code in range(0xE000, 0xF900)})  # private use area
+# Lone surrogates are not text (a path or argument that was not UTF-8): they
+# cannot be encoded, so they would fail the first lookup in the index.
+_FOLD_TABLE.update({code: None for code in range(0xD800, 0xE000)})
 
 
 def fold_characters(text: str) -> str:
     """Fold NBSP, full-width spaces and full-width ASCII; drop private-use,
-    zero-width and replacement characters."""
+    zero-width and replacement characters and lone surrogates."""
     return text.translate(_FOLD_TABLE).replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -334,7 +334,10 @@ class _Evaluation:
             if not node.subqueries:
                 return np.zeros(self.size, dtype=bool)
             combine = np.logical_and if kind is wq.And else np.logical_or
-            return combine.reduce([self.mask(child) for child in node.subqueries])
+            mask = self.mask(node.subqueries[0])  # every mask is a new array: combined in place
+            for child in node.subqueries[1:]:
+                combine(mask, self.mask(child), out=mask)
+            return mask
         if kind is wq.ConstantScoreQuery:
             return self.mask(node.child)
         if kind is type(wq.NullQuery):
@@ -360,14 +363,22 @@ class _Evaluation:
         if kind is wq.Term:
             return self._term(node, docs)
         if kind is wq.And or (kind is wq.Or and not node.minmatch):
-            parts = [self._evaluate(child, docs) for child in node.subqueries]
-            if len(parts) == 1:  # Whoosh uses the child itself, boost and all
-                return parts[0]
-            if not parts:
+            children = node.subqueries
+            if len(children) == 1:  # Whoosh uses the child itself, boost and all
+                return self._evaluate(children[0], docs)
+            if not children:
                 return self._nothing(docs)
             combine = np.logical_and if kind is wq.And else np.logical_or
-            matched = combine.reduce([part[0] for part in parts])
-            score = np.sum([np.where(part[0], part[1], 0.0) for part in parts], axis=0)
+            # One child at a time, folded in: the hundreds of terms of a long
+            # query never hold an array of every document each at once.
+            matched, score = self._nothing(docs)
+            for number, child in enumerate(children):
+                child_matched, child_score = self._evaluate(child, docs)
+                if number == 0:
+                    matched |= child_matched
+                else:
+                    combine(matched, child_matched, out=matched)
+                score += np.where(child_matched, child_score, 0.0)
             return matched, np.where(matched, score * node.boost, 0.0)
         if kind is wq.ConstantScoreQuery:
             matched = self.mask(node.child)
@@ -500,21 +511,30 @@ def _stored_column():
     return STORED_COLUMN
 
 
-def contains_verbatim(searcher, docnums: Iterable[int], needle: str, title_only: bool = False) -> list[int]:
-    """The documents whose title or body holds ``needle`` (normalized) verbatim."""
+def documents_holding(searcher, needles: list[tuple[str, bool]], candidates: np.ndarray) -> list[list[int]]:
+    """For each ``(needle, title_only)`` and its row of ``candidates`` (a bool
+    matrix: needles by documents), the candidates whose title (or title or
+    body) holds the normalized needle verbatim. Each document is read once."""
     stored = _StoredTexts(searcher)
-    kept = []
-    for docnum in docnums:
-        fields = stored.fields(int(docnum))
-        texts = (
-            (fields.get("title") or "",)
-            if title_only
-            else (fields.get("title") or "", fields.get("body") or "")
-        )
-        # Most documents hold the needle as it is; only the others need normalizing.
-        if any(needle in text for text in texts) or any(needle in normalize_for_search(t) for t in texts):
-            kept.append(int(docnum))
+    kept: list[list[int]] = [[] for _ in needles]
+    for docnum in np.flatnonzero(candidates.any(axis=0)).tolist():
+        fields = stored.fields(docnum)
+        texts = (fields.get("title") or "", fields.get("body") or "")
+        normalized = None
+        for number in np.flatnonzero(candidates[:, docnum]).tolist():
+            needle, title_only = needles[number]
+            # Most documents hold the needle as it is; only the others need normalizing.
+            if not any(needle in text for text in texts[: 1 if title_only else 2]):
+                if normalized is None:
+                    normalized = tuple(normalize_for_search(text) for text in texts)
+                if not any(needle in text for text in normalized[: 1 if title_only else 2]):
+                    continue
+            kept[number].append(docnum)
     return kept
+
+
+def _verbatim_key(clause: Clause) -> tuple[str, bool]:
+    return clause.normalized, clause.field == "title"
 
 
 @dataclass
@@ -590,44 +610,55 @@ class SearchIndex:
     # -- matching ----------------------------------------------------------
 
     def _clause_mask(self, evaluation: _Evaluation, clause: Clause) -> np.ndarray:
+        """The documents one clause matches (a quoted text checked against the texts)."""
+        mask, unchecked = self._clause_candidates(evaluation, clause)
+        if unchecked:
+            self._check_verbatim(evaluation, [(clause, mask)], mask.copy())
+        return mask
+
+    def _clause_candidates(self, evaluation: _Evaluation, clause: Clause) -> tuple[np.ndarray, bool]:
+        """The documents a clause matches, or for a quoted text not yet known,
+        those that may hold it (all its bigrams: a superset) and True: they
+        still need checking against their stored text."""
         normalized = clause.normalized
         verbatim = verbatim_query(normalized)
-        if clause.quoted and verbatim is not None:
-            return self._verbatim_mask(evaluation, clause, verbatim)
-        if (
-            verbatim is not None
-            and not clause.quoted
-            and query_words(clause, drop_stop_words=True) == [normalized]
-        ):
+        if clause.quoted:
+            cached = evaluation.generation.verbatim.get(_verbatim_key(clause))
+            if cached is not None:
+                return cached.copy(), False
+            if verbatim is None:  # one character: the documents holding it as a word
+                return evaluation.mask(clause_query(clause)), True
+            # Two letters or digits held as a bigram are held verbatim.
+            held = len(normalized) == 2 and normalized.isalnum() and clause.field != "title"
+            return evaluation.mask(verbatim), not held
+        if verbatim is not None and query_words(clause, drop_stop_words=True) == [normalized]:
             # One whole word of two or more characters: wherever it occurs as
             # a word it occurs verbatim, so the verbatim match (small bigram
             # postings) finds exactly the documents the word query would add.
-            return evaluation.mask(verbatim)
-        mask = evaluation.mask(clause_query(clause))
-        if clause.quoted:  # one character: check the texts
-            kept = contains_verbatim(
-                evaluation.searcher, np.flatnonzero(mask), normalized, clause.field == "title"
-            )
-            mask[:] = False
-            mask[kept] = True
-        return mask
+            return evaluation.mask(verbatim), False
+        return evaluation.mask(clause_query(clause)), False
 
-    def _verbatim_mask(self, evaluation: _Evaluation, clause: Clause, verbatim: wq.Query) -> np.ndarray:
-        """Documents holding a quoted text verbatim: those with all its
-        bigrams (a superset; exact for two characters), checked against
-        their stored text. Checked results are kept for the generation."""
-        needle, title_only = clause.normalized, clause.field == "title"
-        key = (needle, title_only)
-        cached = evaluation.generation.verbatim.get(key)
-        if cached is not None:
-            return cached.copy()
-        mask = evaluation.mask(verbatim)
-        if len(needle) > 2 or title_only or not needle.isalnum():
-            kept = contains_verbatim(evaluation.searcher, np.flatnonzero(mask), needle, title_only)
-            mask[:] = False
-            mask[kept] = True
-        evaluation.generation.verbatim.put(key, mask.copy())
-        return mask
+    def _check_verbatim(
+        self, evaluation: _Evaluation, pending: list[tuple[Clause, np.ndarray]], possible: np.ndarray
+    ) -> None:
+        """Narrow each quoted text's candidates (in place) to the documents
+        holding it, checking only those the whole query can still match, each
+        document read once for all the texts. A result checked over all its
+        candidates is kept for the index generation."""
+        by_needle: dict[tuple[str, bool], list[np.ndarray]] = {}  # a text quoted twice is checked once
+        for clause, candidates in pending:
+            by_needle.setdefault(_verbatim_key(clause), []).append(candidates)
+        needles = list(by_needle)
+        checked = np.array([by_needle[needle][0] & possible for needle in needles])
+        holders = documents_holding(evaluation.searcher, needles, checked)
+        for needle, row, kept in zip(needles, checked, holders, strict=True):
+            masks = by_needle[needle]
+            complete = np.count_nonzero(row) == np.count_nonzero(masks[0])
+            for candidates in masks:
+                candidates[:] = False
+                candidates[kept] = True
+            if complete:
+                evaluation.generation.verbatim.put(needle, masks[0].copy())
 
     def _query_mask(self, evaluation: _Evaluation, parsed: ParsedQuery) -> np.ndarray:
         mask = evaluation.generation.columns.live.copy()
@@ -637,13 +668,23 @@ class SearchIndex:
             for word in words:
                 matched += self._clause_mask(evaluation, Clause(word))
             return mask & (matched >= min_should_match(len(words)))
-        for group in parsed.groups:
-            group_mask = np.zeros(evaluation.size, dtype=bool)
-            for clause in group:
-                group_mask |= self._clause_mask(evaluation, clause)
-            mask &= group_mask
-        for clause in parsed.excluded:
-            mask &= ~self._clause_mask(evaluation, clause)
+        # (clause, mask, unchecked) for every clause. Quoted texts are checked
+        # against the stored texts of the documents the rest of the query
+        # allows, all at once: however many a query has, no document is read
+        # twice. The checks narrow the masks in place.
+        groups = [[(c, *self._clause_candidates(evaluation, c)) for c in group] for group in parsed.groups]
+        excluded = [(c, *self._clause_candidates(evaluation, c)) for c in parsed.excluded]
+        possible = mask.copy()
+        for group in groups:
+            possible &= np.logical_or.reduce([candidates for _, candidates, _ in group])
+        every = [*(entry for group in groups for entry in group), *excluded]
+        pending = [(clause, candidates) for clause, candidates, unchecked in every if unchecked]
+        if pending:
+            self._check_verbatim(evaluation, pending, possible)
+        for group in groups:
+            mask &= np.logical_or.reduce([candidates for _, candidates, _ in group])
+        for _, candidates, _ in excluded:
+            mask &= ~candidates
         return mask
 
     def _filter_masks(self, filters: dict[str, list[str]], columns: FacetColumns) -> dict[str, np.ndarray]:

@@ -101,3 +101,66 @@ def web_app(web_index_dir):
 @pytest.fixture
 def client(web_app):
     return web_app.test_client()
+
+
+# --- many articles (robustness tests: hostile requests, searching while indexing) ---
+
+
+def synthetic_articles(path: Path, count: int, first: int = 0) -> Path:
+    """A JSONL file of ``count`` distinct articles made of the seeds' sentences,
+    ids ``syn{first}`` onwards (no corpus needed); every title and body says 样本文章."""
+    import json
+    import random
+
+    sentences = [s for n in ("002", "003", "004") for s in seed_text(n).replace("\n", "").split("。") if s]
+    rng = random.Random(first)
+    with open(path, "w", encoding="utf-8") as out:
+        for number in range(first, first + count):
+            body = "。".join(rng.sample(sentences, 12)) + f"。样本文章，编号{number}。"
+            article = {"id": f"syn{number}", "title": f"样本文章{number}", "content": body}
+            out.write(json.dumps(article, ensure_ascii=False) + "\n")
+    return path
+
+
+class LiveServer:
+    """The app under waitress on 127.0.0.1 (a free port), in a thread of this process."""
+
+    def __init__(self, app, threads: int = 4):
+        import threading
+
+        import waitress
+
+        self.server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def get(self, path: str, timeout: float = 60.0) -> tuple[int, str, str]:
+        """(status, content type, body) of a GET; error statuses are answers too.
+        Characters a URL cannot hold as they are (新乡, spaces) are percent-encoded."""
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        url = self.url + urllib.parse.quote(path, safe="!#$%&'()*+,/:;=?@[]~")
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
+        try:
+            with direct.open(url, timeout=timeout) as response:
+                return response.status, response.headers["Content-Type"], response.read().decode("utf-8")
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers["Content-Type"], error.read().decode("utf-8")
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        return self
+
+    def _close_everything(self) -> None:
+        for channel in list(self.server._map.values()):  # the listener, the trigger, connections
+            channel.close()
+
+    def __exit__(self, *exc) -> None:
+        # Closed by the server's own thread (sockets closed under its poll would
+        # fail it); with nothing left to watch, its loop returns.
+        self.server.trigger.pull_trigger(self._close_everything)
+        self.thread.join(timeout=10)
+        self.server.task_dispatcher.shutdown()
+        assert not self.thread.is_alive(), "the server did not stop"

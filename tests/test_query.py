@@ -9,9 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import query as wq
 
+from search.analysis import segment_words
+from search.normalize import clean_characters
 from search.query import (
     MAX_CLAUSES,
     MAX_QUERY_CHARS,
+    MAX_QUERY_WORDS,
     ParsedQuery,
     clause_query,
     highlight_terms,
@@ -205,6 +208,38 @@ def test_huge_input_is_bounded():
     assert any(str(MAX_QUERY_CHARS) in note for note in parsed.notes)
 
 
+WORDS_CUT = f"only the first {MAX_QUERY_WORDS} words are used"
+
+
+def word_count(parsed: ParsedQuery) -> int:
+    return sum(len(segment_words(clause.text)) for clause in [*parsed.clauses(), *parsed.excluded])
+
+
+@pytest.mark.parametrize(
+    "text, clauses",
+    [
+        ("新乡 " * MAX_QUERY_WORDS, MAX_QUERY_WORDS),  # exactly as many: nothing cut
+        ("新乡 " * (MAX_QUERY_WORDS + 1), MAX_QUERY_WORDS),
+        ("新乡 OR " * 100, MAX_QUERY_WORDS),  # alternatives count
+        ("-新乡 " * 100, MAX_QUERY_WORDS),  # and exclusions
+        ("新乡发展" * 100, 1),  # one clause, cut after its 40th word
+        ('"' + "新乡发展" * 100 + '"', 1),
+        ("经济 " * 30 + "新乡发展" * 10, 31),  # the 31st clause keeps 10 words
+    ],
+)
+def test_a_query_is_cut_after_its_first_words(text, clauses):
+    parsed = parse_query(text)
+    cut = len(segment_words(text)) > MAX_QUERY_WORDS
+    assert (WORDS_CUT in parsed.notes) == cut
+    assert word_count(parsed) == min(MAX_QUERY_WORDS, len(segment_words(text)))
+    assert len(parsed.clauses()) + len(parsed.excluded) == clauses
+
+
+def test_a_question_cut_after_its_words_is_still_a_question():
+    parsed = parse_query("新乡市的经济发展" * 20 + "吗？")
+    assert WORDS_CUT in parsed.notes and parsed.asks and is_long(parsed)
+
+
 def test_long_unbroken_input_is_bounded():
     parsed = parse_query("新乡" * 5_000)
     assert sum(len(clause.text) for clause in parsed.clauses()) <= MAX_QUERY_CHARS
@@ -222,10 +257,48 @@ def test_malformed_input_never_raises(text):
     is_long(parsed)
 
 
+def check_parsed(text: str) -> None:
+    """What holds for any input: bounded, nothing invented, every term looked
+    up or marked comes from the clauses' own (normalized) text."""
+    parsed = parse_query(text)
+    clauses = [*parsed.clauses(), *parsed.excluded]
+    assert len(clauses) <= MAX_CLAUSES
+    assert sum(len(clause.text) for clause in clauses) <= MAX_QUERY_CHARS
+    assert word_count(parsed) <= MAX_QUERY_WORDS
+    for clause in clauses:
+        assert any(char.isalnum() for char in clause.text)
+        assert set(clause.text) <= set(clean_characters(text))
+    own_text = [clause.normalized for clause in clauses]
+    built = [scoring_query(parsed), *(clause_query(clause) for clause in clauses)]
+    for leaf in (leaf for query in built for leaf in query.leaves()):
+        if isinstance(leaf, wq.Term):
+            assert leaf.fieldname in {"title", "body", "chars"}
+            assert any(leaf.text in text for text in own_text)
+        elif isinstance(leaf, wq.Phrase):
+            assert all(any(word in text for text in own_text) for word in leaf.words)
+        else:
+            assert isinstance(leaf, (wq.Every, type(wq.NullQuery))), leaf
+    for term in highlight_terms(parsed):
+        assert term and any(term in clause.normalized for clause in parsed.clauses())
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list('新乡發展的是什么谁 "“”「」-:|()ORNTtile?？ab1')), max_size=40))
-def test_any_input_parses_and_builds(text):
-    parsed = parse_query(text)
-    scoring_query(parsed)
-    for clause in parsed.clauses():
-        clause_query(clause)
+def test_any_syntax_parses_and_builds(text):
+    check_parsed(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(exclude_categories=()), max_size=60))  # any code point, surrogates too
+def test_any_text_parses_and_builds(text):
+    check_parsed(text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["新乡", "發展", "经济", "郑州市", "高质量", "ab", "PM2.5"]), min_size=1, max_size=4
+    )
+)
+def test_plain_words_are_one_group_each(words):
+    assert shape(parse_query(" ".join(words))) == plain(*[[(word, False, None)] for word in words])
