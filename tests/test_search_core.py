@@ -90,3 +90,9 @@ def test_result_dict_shape(seeds_index):
 def test_field_filter_in_query_text(seeds_index):
     result = seeds_index.search("source:河南日報")
     assert ids(result) == ["000"]
+
+
+@pytest.mark.parametrize("doc_id", ["no-such-id", "新乡\udfff", "../setup.cfg", ""])
+def test_an_unknown_id_is_no_document_and_has_nothing_similar(seeds_index, doc_id):
+    assert seeds_index.document(doc_id) is None
+    assert seeds_index.similar(doc_id) == []
