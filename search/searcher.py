@@ -50,6 +50,7 @@ from search.query import (
 )
 from search.ranking import weighting
 from search.schema import INDEX_NAME
+from search.whoosh_fixes import share_segment_bytes
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
@@ -154,6 +155,9 @@ RESCORED = 40
 MAX_RESCORED = 2000
 TERM_CACHE_POSTINGS = 4_000_000  # about 32 MB of posting arrays per index generation
 VERBATIM_CACHE_ENTRIES = 64
+SIMILAR_TERMS = 20  # key terms of an article that find articles like it
+SIMILAR_CACHE_ENTRIES = 4096  # documents whose similar articles are kept
+SIMILAR_COMMON_FLOOR = 100  # a word in fewer documents than this is never too common
 _BLOCK_READER = ("_read_data", "_goto", "_nextoffset", "_lastblock", "_data")
 _BYTE_LENGTHS = np.array([byte_to_length(byte) for byte in range(256)], dtype=np.float64)
 
@@ -279,6 +283,7 @@ class _Generation:
     lengths: dict[str, np.ndarray] = field(default_factory=dict)
     terms: _LRU = field(default_factory=lambda: _LRU(TERM_CACHE_POSTINGS, lambda p: len(p.docs)))
     verbatim: _LRU = field(default_factory=lambda: _LRU(VERBATIM_CACHE_ENTRIES))
+    similar: _LRU = field(default_factory=lambda: _LRU(SIMILAR_CACHE_ENTRIES))
     constant_scores: dict[tuple[str, str], float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -562,6 +567,7 @@ class SearchIndex:
         self.index_dir = Path(index_dir)
         if not whoosh_index.exists_in(str(self.index_dir), indexname=INDEX_NAME):
             raise FileNotFoundError(f"no xunwen index in {self.index_dir}")
+        share_segment_bytes()  # one copy of the index per process, not per thread
         self._ix = whoosh_index.open_dir(str(self.index_dir), indexname=INDEX_NAME)
         self._local = threading.local()
         self._generations: dict[int, _Generation] = {}
@@ -571,10 +577,15 @@ class SearchIndex:
 
     def _searcher(self):
         current = getattr(self._local, "searcher", None)
+        if current is not None and not current.up_to_date():
+            # Not ``current.refresh()``: Whoosh 2.7's reader reuse keeps the
+            # segments of the old generation alongside the new ones, so after a
+            # merge or a rebuild every document was counted twice. Opening anew
+            # is cheap: the segments' bytes are shared (``share_segment_bytes``).
+            current.close()
+            current = None
         if current is None:
             current = self._ix.searcher(weighting=weighting())
-        elif not current.up_to_date():
-            current = current.refresh()
         self._local.searcher = current
         return current
 
@@ -597,6 +608,7 @@ class SearchIndex:
             for state in self._generations.values():
                 state.terms.clear()
                 state.verbatim.clear()
+                state.similar.clear()
 
     def doc_count(self) -> int:
         return self._searcher().doc_count()
@@ -844,20 +856,33 @@ class SearchIndex:
         docnum = _document_number(searcher, doc_id)
         if docnum is None:
             return []
+        generation = self._generation(searcher)
+        found = generation.similar.get((docnum, limit))
+        if found is None:
+            found = self._similar_docnums(searcher, generation, docnum, limit)
+            generation.similar.put((docnum, limit), found)
+        return [document_summary(searcher.stored_fields(other)) for other in found]
+
+    def _similar_docnums(self, searcher, generation: _Generation, docnum: int, limit: int) -> list[int]:
         body = searcher.stored_fields(docnum).get("body", "")
         # What Whoosh's more_like does (its key terms, their weights as boosts),
-        # scored in NumPy: the same articles, several times faster.
-        key_terms = searcher.key_terms_from_text("body", body, numterms=20, normalize=False)
+        # scored in NumPy: the same articles, several times faster. Words in
+        # more than a tenth of all documents (of a collection big enough to
+        # tell) are left out: in a short article
+        # a broadcast's standing opening (央视网消息, 新闻联播) ranks among its
+        # key terms, says nothing about the subject, and its posting lists are
+        # the longest there are (a second per page on 75k articles).
+        key_terms = searcher.key_terms_from_text("body", body, numterms=SIMILAR_TERMS * 2, normalize=False)
+        most = max(SIMILAR_COMMON_FLOOR, searcher.doc_count_all() // 10)
+        key_terms = [(word, weight) for word, weight in key_terms if searcher.doc_frequency("body", word) <= most]
         if not key_terms:
             return []
-        query = wq.Or([wq.Term("body", word, boost=weight) for word, weight in key_terms])
-        generation = self._generation(searcher)
+        query = wq.Or([wq.Term("body", word, boost=weight) for word, weight in key_terms[:SIMILAR_TERMS]])
         scores = _Evaluation(generation, searcher).scores(query)
         scores[~generation.columns.live] = 0.0
         scores[docnum] = 0.0
         candidates = np.flatnonzero(scores > 0)
-        found = _top(candidates, scores[candidates], limit)
-        return [document_summary(searcher.stored_fields(other)) for other in found]
+        return _top(candidates, scores[candidates], limit)
 
     def suggestions(self, query: str) -> list[str]:
         """Other ways to write a query that finds nothing: the other script,
