@@ -5,7 +5,7 @@
     python3 run.py test    # venv + packages + Chromium, then the whole test suite
 
 Other commands: ``bench`` (benchmarks), ``eval`` (search-quality evaluation),
-``lint``. Extra arguments are passed on (to ``xunwen serve`` or pytest).
+``load`` (the load test on the 75k-article corpus), ``lint``. Extra arguments are passed on (to ``xunwen serve`` or pytest).
 """
 
 from __future__ import annotations
@@ -79,12 +79,24 @@ def evaluate(args: list[str]) -> None:
     sh(PYTHON, ROOT / "bench" / "eval_ranking.py", *args)
 
 
+def load(args: list[str]) -> None:
+    """The load test (issue 6) on the 75k-article corpus; builds its index first if missing."""
+    ensure_venv("test")
+    corpus = ROOT.parent / "shared" / "corpus" / "xwlb.jsonl.gz"
+    index_dir = Path(os.environ.get("XUNWEN_LOAD_INDEX", "/tmp/xunwen-bench/xwlb"))
+    if not list(index_dir.glob("_xunwen_*.toc")):
+        if not corpus.exists():
+            sys.exit(f"run.py: {corpus} is missing; the load test needs it")
+        sh(VENV / "bin" / "xunwen", "index", "--index-dir", index_dir, corpus)
+    sh(PYTHON, ROOT / "bench" / "load_test.py", "--index-dir", index_dir, *args)
+
+
 def lint(args: list[str]) -> None:
     ensure_venv("test")
     sh(VENV / "bin" / "ruff", "check", "search", "web", "tests", "bench", "scripts", *args)
 
 
-COMMANDS = {"serve": serve, "test": test, "bench": bench, "eval": evaluate, "lint": lint}
+COMMANDS = {"serve": serve, "test": test, "bench": bench, "eval": evaluate, "load": load, "lint": lint}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
