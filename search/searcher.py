@@ -719,13 +719,17 @@ class SearchIndex:
     def _match(self, query: str, filters: Mapping[str, Any] | None) -> _Match:
         """Parse, resolve and match: the documents the query and filters select."""
         parsed = parse_query(query)
+        searcher = self._searcher()
+        generation = self._generation(searcher)
+        matched = self._query_mask(_Evaluation(generation, searcher), parsed)
+        return self._filtered(searcher, generation, parsed, matched, filters)
+
+    def _filtered(self, searcher, generation, parsed, matched, filters) -> _Match:
+        """A query's matches narrowed by filters (given, and typed in the query)."""
         filters = normalize_filters(filters)
         for name, values in parsed.filters.items():  # source:河南日报 in the query text
             filters.setdefault(name, []).extend(v for v in values if v not in filters.get(name, []))
-        searcher = self._searcher()
-        generation = self._generation(searcher)
         filters = resolve_region_filters(filters, generation.columns.known)
-        matched = self._query_mask(_Evaluation(generation, searcher), parsed)
         filter_masks = self._filter_masks(filters, generation.columns)
         final = matched.copy()
         for mask in filter_masks.values():
@@ -768,6 +772,17 @@ class SearchIndex:
     def count(self, query: str = "", filters: Mapping[str, Any] | None = None) -> int:
         """How many documents a search would find (no ranking, passages or facets)."""
         return int(np.count_nonzero(self._match(query, filters).final))
+
+    def counts(self, query: str, filter_sets: Iterable[Mapping[str, Any] | None]) -> list[int]:
+        """``count`` of one query under each of several filter sets, the query matched once."""
+        parsed = parse_query(query)
+        searcher = self._searcher()
+        generation = self._generation(searcher)
+        matched = self._query_mask(_Evaluation(generation, searcher), parsed)
+        return [
+            int(np.count_nonzero(self._filtered(searcher, generation, parsed, matched, filters).final))
+            for filters in filter_sets
+        ]
 
     def _page_docnums(self, match: _Match, sort: str, page: int, per_page: int) -> list[int]:
         first = (page - 1) * per_page

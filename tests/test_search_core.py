@@ -96,3 +96,11 @@ def test_field_filter_in_query_text(seeds_index):
 def test_an_unknown_id_is_no_document_and_has_nothing_similar(seeds_index, doc_id):
     assert seeds_index.document(doc_id) is None
     assert seeds_index.similar(doc_id) == []
+
+
+def test_counts_under_several_filter_sets_equal_separate_counts(seeds_index):
+    filter_sets = [None, {"province": ["河南省"]}, {"region": ["新鄉"]}, {"year": ["2018"]}, {"province": ["广东省"]}]
+    for query in ("新乡", "发展 source:河南日报", "", '"高质量发展"'):
+        expected = [seeds_index.count(query, filters) for filters in filter_sets]
+        assert seeds_index.counts(query, filter_sets) == expected
+        assert len(set(expected)) > 1 or not query  # the filter sets do tell documents apart

@@ -31,13 +31,13 @@ def search_data(index: SearchIndex, params: SearchParams) -> dict[str, Any]:
 
 def relaxations(index: SearchIndex, params: SearchParams) -> list[dict[str, Any]]:
     """For each filter of a search that found nothing: how many it finds without it."""
-    found = []
-    for name, value in params.filters[:MAX_RELAXATIONS]:
-        without = remove_filter(params, name, value)
-        found.append({"name": name, "value": value, "total": index.count(params.q, without.filter_dict())})
+    dropped: list[tuple[str | None, str | None]] = list(params.filters[:MAX_RELAXATIONS])
+    filter_sets = [remove_filter(params, name, value).filter_dict() for name, value in dropped]
     if len(params.filters) > 1:
-        found.append({"name": None, "value": None, "total": index.count(params.q)})
-    return found
+        dropped.append((None, None))  # every filter dropped
+        filter_sets.append({})
+    totals = index.counts(params.q, filter_sets)  # the query is matched once
+    return [{"name": name, "value": value, "total": total} for (name, value), total in zip(dropped, totals, strict=True)]
 
 
 def suggestions(index: SearchIndex, params: SearchParams) -> list[dict[str, Any]]:
