@@ -52,3 +52,41 @@ def test_console_script_runs_as_a_module(tmp_path):
         capture_output=True, text=True, cwd=ROOT,
     )  # fmt: skip
     assert done.returncode == EXIT_INDEX
+
+
+def test_serve_builds_a_missing_index_and_answers_on_localhost(tmp_path):
+    import socket
+    import time
+    import urllib.request
+    from urllib.parse import quote
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    index_dir = tmp_path / "ix"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "search.cli", "serve", "--index-dir", str(index_dir), "--port", str(port),
+         "--build-from", str(SEEDS)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}/api/search?q={quote('新乡')}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    answer = json.load(response)
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read()
+                assert time.monotonic() < deadline, "the server did not answer within 60 s"
+                time.sleep(0.3)
+        assert answer["ok"] and answer["total"] == 2
+        listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True).stdout
+        if listening:  # ss is there: the socket is bound to 127.0.0.1 only
+            assert [line.split()[3] for line in listening.splitlines()] == [f"127.0.0.1:{port}"]
+    finally:
+        server.terminate()
+        _, stderr = server.communicate(timeout=30)
+    assert f"serving {index_dir} on http://127.0.0.1:{port}/" in stderr
+    assert "indexed 5" in stderr
