@@ -169,13 +169,15 @@ def format_result(result: dict, color: bool = False) -> str:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    from whoosh import index as whoosh_index
+
     from search.indexer import index_paths
-    from search.searcher import SearchIndex
+    from search.schema import INDEX_NAME
 
     index_dir = Path(args.index_dir)
-    try:
-        SearchIndex(index_dir)
-    except FileNotFoundError:
+    # Only look: opening a SearchIndex here would make this process share
+    # segment bytes while it builds the index (see search.whoosh_fixes).
+    if not whoosh_index.exists_in(str(index_dir), indexname=INDEX_NAME):
         if not args.build_from:
             print(f"xunwen: no index in {index_dir}; run `xunwen index PATH` or pass --build-from",
                   file=sys.stderr)  # fmt: skip

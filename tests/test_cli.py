@@ -90,3 +90,8 @@ def test_serve_builds_a_missing_index_and_answers_on_localhost(tmp_path):
         _, stderr = server.communicate(timeout=30)
     assert f"serving {index_dir} on http://127.0.0.1:{port}/" in stderr
     assert "indexed 5" in stderr
+
+
+def test_serve_without_an_index_or_build_from_says_so(tmp_path, capsys):
+    assert main(["serve", "--index-dir", str(tmp_path / "none")]) == EXIT_INDEX
+    assert "no index in" in capsys.readouterr().err
