@@ -158,14 +158,6 @@ def prepare_document(cleaned: CleanedRecord) -> PreparedDocument:
     return PreparedDocument(document, title_postings, body_postings, grams, record.location)
 
 
-def prepare_record(record: RawRecord) -> PreparedDocument | LoadError:
-    """Clean, extract and segment one record; a failure becomes a ``LoadError``."""
-    cleaned = clean_record(record)
-    if isinstance(cleaned, LoadError):
-        return cleaned
-    return _prepare_or_error(cleaned)
-
-
 def _prepare_or_error(cleaned: CleanedRecord) -> PreparedDocument | LoadError:
     try:
         return prepare_document(cleaned)

@@ -978,10 +978,3 @@ def _whole_number(value: Any, name: str) -> int:
 def open_index(path: str | Path = "index") -> SearchIndex:
     """Open the index in ``path`` for searching."""
     return SearchIndex(path)
-
-
-def iter_all(index: SearchIndex) -> Iterable[dict[str, Any]]:
-    """Every stored document (for exports and tests)."""
-    searcher = index._searcher()
-    for _docnum, stored in searcher.reader().iter_docs():
-        yield stored

@@ -49,10 +49,6 @@ class SearchParams:
             result.setdefault(name, []).append(value)
         return result
 
-    @property
-    def has_filters(self) -> bool:
-        return bool(self.filters)
-
     # -- changed copies (each goes back to page 1 unless it is a page link) --
 
     def replace(self, **changes) -> SearchParams:
