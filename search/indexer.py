@@ -25,6 +25,7 @@ from search.extract import extract_metadata
 from search.loaders import LoadError, RawRecord, iter_records
 from search.normalize import clean_characters, normalize_for_search, strip_boilerplate
 from search.schema import INDEX_NAME, Postings, build_schema
+from search.segment_writer import GroupingSegmentWriter
 from search.writer import PreparingWriter
 
 # Commit an incremental run every so many documents, so that a run that is
@@ -379,7 +380,7 @@ def _acquire_writer(ix: whoosh_index.Index, wait_for_lock: float, procs: int):
     while True:
         try:
             if procs <= 1:
-                return ix.writer(limitmb=WRITER_MEMORY_MB)
+                return GroupingSegmentWriter(ix, limitmb=WRITER_MEMORY_MB)
             return PreparingWriter(ix, fields_or_error, procs=procs, limitmb=WRITER_MEMORY_MB)
         except LockError:
             if time.monotonic() >= deadline:

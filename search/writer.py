@@ -16,9 +16,9 @@ import queue
 from collections.abc import Callable
 
 from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.writing import SegmentWriter
 
 from search.loaders import LoadError
+from search.segment_writer import GroupedPostings, GroupingSegmentWriter
 
 # (cleaned record) -> (field keyword arguments for add_document) or LoadError
 Preparer = Callable[[object], "dict | LoadError"]
@@ -42,7 +42,7 @@ class _PreparingTask(SubWriterTask):
             except OSError:
                 pass
         ix = self.storage.open_index(self.indexname)
-        writer = self.writer = SegmentWriter(ix, _lk=False, **self.kwargs)
+        writer = self.writer = GroupingSegmentWriter(ix, _lk=False, **self.kwargs)
         parent = os.getppid()
         while True:
             try:
@@ -77,11 +77,17 @@ class _PreparingTask(SubWriterTask):
         tempstorage.delete_file(filename)
 
 
-class PreparingWriter(MpWriter):
-    """An index writer whose ``add_record`` hands work to ``procs`` processes."""
+class PreparingWriter(MpWriter, GroupingSegmentWriter):
+    """An index writer whose ``add_record`` hands work to ``procs`` processes.
+
+    Its own segment (segments it merges) is written by the grouping writer too.
+    """
 
     def __init__(self, ix, preparer: Preparer, procs: int = 2, batchsize: int = 64, **kwargs):
         super().__init__(ix, procs=procs, batchsize=batchsize, multisegment=True, **kwargs)
+        # MpWriter calls SegmentWriter.__init__ by name, which makes a PostingPool.
+        self.pool.cleanup()
+        self.pool = GroupedPostings()
         self.preparer = preparer
         self.failures: list[LoadError] = []
 
