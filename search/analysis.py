@@ -15,7 +15,9 @@ which keeps phrase queries working across both segmentations.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -65,7 +67,7 @@ def _segmenter() -> rjieba.Jieba:
 
 def _is_word(text: str) -> bool:
     # Whitespace and punctuation tokens carry no meaning and take no position.
-    return text.isalnum() or any(char.isalnum() for char in text)
+    return text.isalnum() or (len(text) > 1 and any(char.isalnum() for char in text))
 
 
 def tokenize(text: str, search_mode: bool = False) -> list[WordToken]:
@@ -92,7 +94,7 @@ def _search_tokens(raw: list[tuple[str, int, int]]) -> list[WordToken]:
     # Words tile the text, so after sorting by (start, longest first) a token
     # that starts at or after the current word's end is the next word; any
     # other token lies inside the current word and shares its position.
-    raw.sort(key=lambda item: (item[1], item[1] - item[2]))
+    _sort_words_first(raw)
     tokens: list[WordToken] = []
     position = -1
     word_end = -1
@@ -108,6 +110,53 @@ def _search_tokens(raw: list[tuple[str, int, int]]) -> list[WordToken]:
     return tokens
 
 
+_START = itemgetter(1)
+_END = itemgetter(2)
+
+
+def _sort_words_first(raw: list[tuple[str, int, int]]) -> None:
+    # By start, then longest first: two stable C-level sorts instead of a
+    # Python key function per token.
+    raw.sort(key=_END, reverse=True)
+    raw.sort(key=_START)
+
+
+def index_terms(normalized: str) -> tuple[dict[str, list[int]], list[str]]:
+    """Index-time postings of already-normalized text, and its words.
+
+    ``{word: [positions]}`` in search mode (sub-words share their word's
+    position), plus the words themselves in order (one per position, as
+    default mode would give them) for metadata extraction. The same as
+    folding ``tokenize(text, search_mode=True)``, without a token object per
+    word: this runs on every document.
+    """
+    raw = _segmenter().tokenize(normalized, "search", True)
+    _sort_words_first(raw)
+    postings: dict[str, list[int]] = {}
+    words: list[str] = []
+    position = -1
+    word_end = -1
+    last_position = -1
+    for word, start, end in raw:
+        if start >= word_end:
+            word_end = end
+            if not (word.isalnum() or _is_word(word)):
+                continue
+            position += 1
+        elif not (word.isalnum() or _is_word(word)):
+            continue
+        at = position if position > 0 else 0
+        if at != last_position:  # the word itself comes first at its position
+            words.append(word)
+            last_position = at
+        positions = postings.get(word)
+        if positions is None:
+            postings[word] = [at]
+        elif positions[-1] != at:
+            positions.append(at)
+    return postings, words
+
+
 def segment_words(text: str) -> list[str]:
     """The words of ``text`` in default mode (normalized, no punctuation)."""
     normalized = normalize_for_search(text)
@@ -119,24 +168,21 @@ def segment_words(text: str) -> list[str]:
 _RUN_SYMBOLS = frozenset(".-+%#&@_/")
 
 
+# A run: word characters (``\w`` is exactly ``str.isalnum`` plus ``_``) and
+# the symbols above.
+_RUN = re.compile(r"[\w" + re.escape("".join(sorted(_RUN_SYMBOLS))) + "]+")
+
+
 def character_runs(normalized: str) -> Iterator[str]:
     """Maximal runs of word characters in already-normalized text."""
-    run: list[str] = []
-    for char in normalized:
-        if char.isalnum() or char in _RUN_SYMBOLS:
-            run.append(char)
-        elif run:
-            yield "".join(run)
-            run = []
-    if run:
-        yield "".join(run)
+    return (match.group() for match in _RUN.finditer(normalized))
 
 
 def bigrams(normalized: str) -> set[str]:
     """Distinct character bigrams of the word-character runs (verbatim recall)."""
     grams: set[str] = set()
-    for run in character_runs(normalized):
-        grams.update(run[i : i + 2] for i in range(len(run) - 1))
+    for run in _RUN.findall(normalized):
+        grams.update(map(str.__add__, run, run[1:]))
     return grams
 
 

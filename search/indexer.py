@@ -19,7 +19,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.writing import CLEAR, LockError
 
-from search.analysis import bigrams, tokenize
+from search.analysis import bigrams, index_terms
 from search.document import Document, content_hash
 from search.extract import extract_metadata
 from search.loaders import LoadError, RawRecord, iter_records
@@ -110,30 +110,18 @@ def clean_record(record: RawRecord) -> CleanedRecord | LoadError:
     return CleanedRecord(record, characters, body, body_hash, document_id(record, body_hash))
 
 
-def _postings_and_words(text: str) -> tuple[Postings, list[str]]:
-    postings: Postings = {}
-    words: list[str] = []
-    last_position = -1
-    for token in tokenize(text, search_mode=True):
-        if token.position != last_position:  # the word itself comes first at its position
-            words.append(token.text)
-            last_position = token.position
-        positions = postings.setdefault(token.text, [])
-        if not positions or positions[-1] != token.position:
-            positions.append(token.position)
-    return postings, words
-
-
 def prepare_document(cleaned: CleanedRecord) -> PreparedDocument:
     """Extract metadata and segment one cleaned record (pure)."""
     record = cleaned.record
-    body_postings, words = _postings_and_words(cleaned.body)
+    normalized_body = normalize_for_search(cleaned.body)
+    body_postings, words = index_terms(normalized_body)
     given = dict(record.given)
     if record.title_hint and not given.get("title"):
         given["title"] = record.title_hint
     meta = extract_metadata(cleaned.characters, given, words=words)
     title = meta.get("title") or ""
-    title_postings, _ = _postings_and_words(title)
+    normalized_title = normalize_for_search(title)
+    title_postings, _ = index_terms(normalized_title)
     extra = {key: value for key, value in record.given.items() if key not in _MODELLED_FIELDS}
     document = Document(
         id=cleaned.id,
@@ -155,7 +143,8 @@ def prepare_document(cleaned: CleanedRecord) -> PreparedDocument:
         extra=extra,
         content_hash=cleaned.content_hash,
     )
-    grams = bigrams(normalize_for_search(title + "\n" + cleaned.body))
+    # Normalization maps character to character, so the parts can be joined.
+    grams = bigrams(normalized_title + "\n" + normalized_body)
     return PreparedDocument(document, title_postings, body_postings, grams, record.location)
 
 

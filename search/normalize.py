@@ -183,12 +183,12 @@ _COPYRIGHT_RE = re.compile(
 
 def is_navigation_line(line: str) -> bool:
     """A line that is only a site's navigation crumb (``全部``, ``周口24小时``)."""
-    return to_simplified(line.strip()) in _NAVIGATION_LINES
+    return _is_navigation(to_simplified(line))
 
 
 def is_editor_line(line: str) -> bool:
     """``[責任編輯:王松濤]`` and similar editor credits."""
-    return bool(_EDITOR_RE.match(to_simplified(line)))
+    return _is_editor(to_simplified(line))
 
 
 # Boilerplate statements are short; a long paragraph that mentions 版权 is the article's.
@@ -197,7 +197,20 @@ _MAX_BOILERPLATE_LINE = 300
 
 def is_copyright_line(line: str) -> bool:
     """A copyright, reprint or disclaimer statement."""
-    return len(line) <= _MAX_BOILERPLATE_LINE and bool(_COPYRIGHT_RE.search(to_simplified(line)))
+    return _is_copyright(to_simplified(line))
+
+
+# The same three tests on a line already in Simplified script.
+def _is_navigation(simplified: str) -> bool:
+    return simplified.strip() in _NAVIGATION_LINES
+
+
+def _is_editor(simplified: str) -> bool:
+    return bool(_EDITOR_RE.match(simplified))
+
+
+def _is_copyright(simplified: str) -> bool:
+    return len(simplified) <= _MAX_BOILERPLATE_LINE and bool(_COPYRIGHT_RE.search(simplified))
 
 
 def strip_continuation_marks(text: str) -> str:
@@ -217,15 +230,19 @@ def strip_boilerplate(text: str) -> str:
     to the end ("國際在線版權...聲明:" followed by its numbered clauses); earlier
     in the text only the line itself goes.
     """
-    lines = strip_continuation_marks(text).split("\n")
+    text = strip_continuation_marks(text)
+    lines = text.split("\n")
+    # One conversion for the whole text, not three per line: conversion keeps
+    # the length and never touches a newline, so the lines correspond.
+    simplified_lines = to_simplified(text).split("\n")
     tail_start = len(lines) - max(len(lines) // 3, 12)
     kept: list[str] = []
-    for number, line in enumerate(lines):
-        if is_copyright_line(line):
+    for number, (line, simplified) in enumerate(zip(lines, simplified_lines, strict=True)):
+        if _is_copyright(simplified):
             if number >= tail_start:
                 break
             continue
-        if is_navigation_line(line) or is_editor_line(line):
+        if _is_navigation(simplified) or _is_editor(simplified):
             continue
         kept.append(line.rstrip())
     return _squeeze_blank_lines("\n".join(kept))

@@ -13,14 +13,13 @@ indexing fast: Whoosh then only writes, it does not tokenize.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 
 from whoosh import fields, formats
 from whoosh.analysis import IDTokenizer
 
 from search import whoosh_fixes  # noqa: F401  (applies a Whoosh writer fix)
-from search.analysis import bigrams, chinese_analyzer, tokenize
+from search.analysis import bigrams, chinese_analyzer, index_terms
 from search.normalize import normalize_for_search
 
 SCHEMA_VERSION = 1
@@ -32,13 +31,7 @@ Postings = dict[str, list[int]]
 
 def word_postings(text: str) -> Postings:
     """Index-time postings of a word field: search-mode words and positions."""
-    postings: Postings = defaultdict(list)
-    for word in tokenize(text, search_mode=True):
-        positions = postings[word.text]
-        # A word and a sub-word of it can be the same string at one position.
-        if not positions or positions[-1] != word.position:
-            positions.append(word.position)
-    return dict(postings)
+    return index_terms(normalize_for_search(text))[0]
 
 
 class WordField(fields.TEXT):
@@ -49,10 +42,36 @@ class WordField(fields.TEXT):
 
     def index(self, value, **kwargs):
         postings = value if isinstance(value, dict) else word_postings(value)
-        encode = self.format.encode
         boost = self.format.field_boost
         for word, positions in postings.items():
-            yield word.encode("utf-8"), len(positions), boost * len(positions), encode(positions)
+            yield word.encode("utf-8"), len(positions), boost * len(positions), encode_positions(positions)
+
+    def index_columns(self, value, boost: float = 1.0):
+        """What ``index`` yields, as columns for ``GroupingSegmentWriter``:
+        (terms, field length, weights, encoded positions)."""
+        postings = value if isinstance(value, dict) else word_postings(value)
+        counts = list(map(len, postings.values()))
+        field_boost = self.format.field_boost
+        terms = [word.encode("utf-8") for word in postings]
+        weights = [field_boost * count * boost for count in counts]  # in Whoosh's order of operations
+        return terms, sum(counts), weights, list(map(encode_positions, postings.values()))
+
+
+_ONE_POSITION: dict[int, bytes] = {}
+
+
+def encode_positions(positions: list[int]) -> bytes:
+    """``formats.Positions.encode``, byte for byte, with one-position lists
+    (most words of a document) encoded once per position and reused."""
+    if len(positions) == 1 and positions[0] < 65536:
+        encoded = _ONE_POSITION.get(positions[0])
+        if encoded is None:
+            encoded = _ONE_POSITION[positions[0]] = _POSITIONS.encode(positions)
+        return encoded
+    return _POSITIONS.encode(positions)
+
+
+_POSITIONS = formats.Positions()
 
 
 class BigramField(fields.FieldType):
@@ -73,6 +92,12 @@ class BigramField(fields.FieldType):
         )
         for gram in grams:
             yield gram.encode("utf-8"), 1, 1.0, b""
+
+    def index_columns(self, value, boost: float = 1.0):
+        """What ``index`` yields, as columns for ``GroupingSegmentWriter``."""
+        grams = value if isinstance(value, (set, frozenset, list)) else bigrams(normalize_for_search(value))
+        terms = [gram.encode("utf-8") for gram in grams]
+        return terms, len(terms), None if boost == 1.0 else [boost] * len(terms), None
 
 
 def facet_field() -> fields.ID:

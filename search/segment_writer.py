@@ -29,20 +29,34 @@ from __future__ import annotations
 import zlib
 from array import array
 from hashlib import md5
+from itertools import repeat
 from pickle import dumps
 
 import numpy as np
-
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3TermInfo, _lenfield
 from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS
+from whoosh.filedb.filetables import _pointer as _POINTER
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 # Blocks whose pickled data is shorter than this are not compressed.
 SMALL_BLOCK = 64
+_EMPTY_SLOT = _POINTER.pack(0, 0)
+# A segment is sealed (written) once it holds this many postings: memory per
+# writer stays near 1 GB whatever the collection's size. About 20,000 news
+# articles of 1,300 characters.
+MAX_SEGMENT_POSTINGS = 10_000_000
 # Flush buffered output to the segment files every so many bytes.
 _FLUSH_BYTES = 1 << 20
+
+
+class _TermNumbers(dict):
+    """Term -> number in order of first arrival; a new term gets the next number."""
+
+    def __missing__(self, term: bytes) -> int:
+        number = self[term] = len(self)
+        return number
 
 
 class _FieldPostings:
@@ -51,7 +65,7 @@ class _FieldPostings:
     __slots__ = ("term_numbers", "term_ids", "docs", "weights", "values")
 
     def __init__(self):
-        self.term_numbers: dict[bytes, int] = {}
+        self.term_numbers = _TermNumbers()
         self.term_ids = array("I")
         self.docs = array("I")
         self.weights = array("d")
@@ -111,12 +125,32 @@ class GroupedPostings:
         self.count += added
         return length
 
+    def add_columns(self, fieldname: str, docnum: int, terms: list[bytes],
+                    weights: list[float] | None, values: list[bytes] | None) -> None:  # fmt: skip
+        """One document's postings of a field as columns (``weights=None``: all 1.0).
+
+        Every step is a C-level ``extend``; only new terms run Python code.
+        """
+        postings = self._field(fieldname)
+        count = len(terms)
+        postings.term_ids.extend(map(postings.term_numbers.__getitem__, terms))
+        postings.docs.extend(repeat(docnum, count))
+        postings.weights.extend(repeat(1.0, count) if weights is None else weights)
+        if values:
+            if postings.values is None:
+                postings.values = [b""] * (len(postings.docs) - count)
+            postings.values.extend(values)
+        elif postings.values is not None:
+            postings.values.extend(repeat(b"", count))
+        self.count += count
+
     def iter_postings(self):
         """Every posting sorted as Whoosh's pool yields it (for Whoosh's own field writer)."""
         for fieldname in sorted(self.fields):
             for btext, docs, weights, values in _sorted_terms(self.fields[fieldname]):
                 for i, docnum in enumerate(docs):
-                    yield fieldname, btext, docnum, weights[i], b"" if values is None else values[i]
+                    weight = 1.0 if weights is None else weights[i]
+                    yield fieldname, btext, docnum, weight, b"" if values is None else values[i]
 
     def save(self) -> None:  # the pool interface; nothing is spilled
         pass
@@ -146,7 +180,7 @@ def _sorted_terms(postings: _FieldPostings):
     values = postings.values
     sorted_values = None if values is None else [values[i] for i in order.tolist()]
     begin = 0
-    for term, count in zip(terms, counts):
+    for term, count in zip(terms, counts, strict=True):
         end = begin + count
         yield (
             term,
@@ -157,25 +191,131 @@ def _sorted_terms(postings: _FieldPostings):
         begin = end
 
 
+# length byte -> the byte W3 writes for the length it reads back from it
+_LENGTH_BYTE_OUT = np.array([length_to_byte(byte_to_length(b)) for b in range(256)], dtype=np.int64)
+_NO_LENGTH = 256  # sentinel above every length byte
+
+
+class _FieldPlan:
+    """One field's postings sorted by term and docnum, cut into W3 blocks.
+
+    Everything per posting, and every statistic per block and per term, is
+    computed here with NumPy; the writing loop then only does what must be
+    done per block (two pickles, perhaps a compression) and per term (a row
+    of the term table).
+    """
+
+    def __init__(self, postings: _FieldPostings, lengths: np.ndarray | None, blocklimit: int):
+        self.terms = sorted(postings.term_numbers)
+        rank = np.empty(len(self.terms), dtype=np.int64)
+        rank[[postings.term_numbers[term] for term in self.terms]] = np.arange(len(self.terms))
+        term_rank = rank[np.frombuffer(postings.term_ids, dtype=np.uint32)]
+        docs = np.frombuffer(postings.docs, dtype=np.uint32).astype(np.int64)
+        order = np.lexsort((docs, term_rank))
+        docs = docs[order]
+        counts = np.bincount(term_rank, minlength=len(self.terms))
+        term_start = np.cumsum(counts) - counts
+        # Blocks of at most ``blocklimit`` postings, none across terms.
+        blocks_per_term = (counts + blocklimit - 1) // blocklimit
+        block_term = np.repeat(np.arange(len(self.terms)), blocks_per_term)
+        first_block = np.cumsum(blocks_per_term) - blocks_per_term
+        start = term_start[block_term] + (np.arange(len(block_term)) - first_block[block_term]) * blocklimit
+        end = np.minimum(start + blocklimit, (term_start + counts)[block_term])
+        self.blocks_per_term = blocks_per_term.tolist()
+        self.counts = counts.tolist()
+        self.block_start = start.tolist()
+        self.block_end = end.tolist()
+        self.block_size = (end - start).tolist()
+        # Document numbers, delta-encoded within each block (W3PostingsWriter._mini_ids).
+        deltas = np.diff(docs, prepend=0)
+        deltas[start] = docs[start]
+        self.deltas = deltas.tolist()
+        self.last_doc = docs[end - 1].tolist()
+        self.term_first_doc = docs[term_start].tolist()
+        self.term_last_doc = docs[term_start + counts - 1].tolist()
+        # Field lengths as the bytes W3 writes: per block the shortest and
+        # longest non-zero length, per term the same over its blocks.
+        if lengths is None:
+            zeros = [0] * len(block_term)
+            self.min_length_byte, self.max_length_byte = zeros, zeros
+            self.term_min_length_byte = self.term_max_length_byte = [0] * len(self.terms)
+        else:
+            length_bytes = lengths[docs].astype(np.int64)
+            low = np.minimum.reduceat(np.where(length_bytes == 0, _NO_LENGTH, length_bytes), start)
+            high = np.maximum.reduceat(length_bytes, start)
+            term_low = np.minimum.reduceat(low, first_block)
+            term_high = np.maximum.reduceat(high, first_block)
+            self.min_length_byte = self._length_bytes_out(low)
+            self.max_length_byte = self._length_bytes_out(high)
+            self.term_min_length_byte = self._length_bytes_out(term_low)
+            self.term_max_length_byte = self._length_bytes_out(term_high)
+        # Weights: W3 stores a block's weights as float32 but keeps its maximum unrounded.
+        raw = np.frombuffer(postings.weights, dtype=np.float64)[order]
+        if bool((raw == 1.0).all()):
+            self.weights = None
+            self.block_weights = [None] * len(block_term)
+            self.max_weight = [1.0] * len(block_term)
+            self.term_weight = counts.astype(np.float64).tolist()
+            self.term_max_weight = [1.0] * len(self.terms)
+        else:
+            stored = raw.astype(np.float32).astype(np.float64)
+            low = np.minimum.reduceat(stored, start)
+            high = np.maximum.reduceat(stored, start)
+            weights = stored.tolist()
+            lows = low.tolist()
+            self.block_weights = [
+                None if same and first == 1.0 else (first if same else tuple(weights[b:e]))
+                for same, first, b, e in zip((low == high).tolist(), lows, self.block_start, self.block_end,
+                                             strict=True)
+            ]  # fmt: skip
+            block_max = np.maximum.reduceat(raw, start)
+            self.max_weight = [w if w > 0 else 0 for w in block_max.tolist()]
+            self.term_weight = np.add.reduceat(stored, term_start).tolist()
+            self.term_max_weight = [w if w > 0 else 0 for w in np.maximum.reduceat(block_max, first_block).tolist()]
+        values = postings.values
+        self.values = None if values is None else [values[i] for i in order.tolist()]
+        self.values_all_set = values is None or all(self.values)
+
+    @staticmethod
+    def _length_bytes_out(found: np.ndarray) -> list[int]:
+        # 256 (no length) is written as 0, as length_to_byte(None) is.
+        return np.where(found == _NO_LENGTH, 0, _LENGTH_BYTE_OUT[np.minimum(found, 255)]).tolist()
+
+
+def compress_block(data: bytes, level: int) -> bytes:
+    """zlib with a 4 KB window and small tables: a block is at most a few KB.
+
+    ``zlib.compress`` sets up 256 KB of tables per call, which costs more
+    than compressing a posting block; any zlib stream reads back the same.
+    """
+    compressor = zlib.compressobj(level, zlib.DEFLATED, 12, 4)
+    return compressor.compress(data) + compressor.flush()
+
+
 def write_grouped_postings(fieldwriter: W3FieldWriter, schema, lengths_reader, pool: GroupedPostings,
-                           small_block: int = SMALL_BLOCK) -> None:  # fmt: skip
-    """Write every posting of ``pool`` through ``fieldwriter``'s files, as W3 does."""
+                           small_block: int = SMALL_BLOCK, compress=compress_block) -> None:  # fmt: skip
+    """Write every posting of ``pool`` through ``fieldwriter``'s files, as W3 does.
+
+    ``small_block=0, compress=zlib.compress`` writes exactly what Whoosh writes.
+    """
     codec = fieldwriter._codec
-    blocklimit = codec._blocklimit
     compression = codec._compression
     postfile = fieldwriter._postfile
     tindex = fieldwriter._tindex
     termfile = tindex.dbfile
     buckets = tindex.buckets
-    key_positions = tindex.index
+    key_positions = tindex.index.append
     lastkey = tindex.lastkey
     pack_terminfo = W3TermInfo._struct.pack
     pack_key_value_lengths = _KEY_VALUE_LENGTHS.pack
+    header = WHOOSH3_HEADER_MAGIC
 
     post_chunks: list[bytes] = []
+    add_post = post_chunks.append
     post_pos = postfile.tell()
     post_flushed = post_pos
     term_chunks: list[bytes] = []
+    add_term = term_chunks.append
     term_pos = termfile.tell()
     term_flushed = term_pos
 
@@ -184,94 +324,64 @@ def write_grouped_postings(fieldwriter: W3FieldWriter, schema, lengths_reader, p
         fieldwriter.start_field(fieldname, fieldobj)
         prefix = pack_ushort(fieldwriter._fieldid)
         fixedsize = fieldobj.format.fixed_value_size()
-        lengths = _length_bytes(lengths_reader, fieldname)
-        for btext, docs, weights, values in _sorted_terms(pool.fields[fieldname]):
-            count = len(docs)
+        plan = _FieldPlan(pool.fields[fieldname], _length_array(lengths_reader, fieldname), codec._blocklimit)
+        deltas = plan.deltas
+        block_start, block_end, block_size = plan.block_start, plan.block_end, plan.block_size
+        block_weights, max_weight, last_doc = plan.block_weights, plan.max_weight, plan.last_doc
+        min_length_byte, max_length_byte = plan.min_length_byte, plan.max_length_byte
+        values = plan.values
+        # Values as W3PostingsWriter._mini_values keeps them (empty ones dropped).
+        variable_size = fixedsize is None or fixedsize < 0
+        if values is None:
+            no_values = () if variable_size else (None if fixedsize == 0 else b"")
+        block = 0
+        for term_number, btext in enumerate(plan.terms):
             start = post_pos
-            total_weight = 0
-            term_minlength = None
-            term_maxlength = 0
-            term_maxweight = 0
-            for begin in range(0, count, blocklimit):
-                end = min(begin + blocklimit, count)
-                ids = docs[begin:end]
-                # Weights as Whoosh keeps them: the block's are float32, its maximum is not.
-                if weights is None:
-                    block_weights = None
-                    weight_sum = float(end - begin)  # sum() of float32 ones
-                    maxweight = 1.0
-                else:
-                    raw = weights[begin:end]
-                    stored = array("f", raw)
-                    weight_sum = sum(stored)
-                    maxweight = max(0, max(raw))
-                    if all(w == 1.0 for w in stored):
-                        block_weights = None
-                    elif all(w == stored[0] for w in stored):
-                        block_weights = stored[0]
-                    else:
-                        block_weights = tuple(stored)
-                if lengths is None:
-                    minlength = None
-                    maxlength = 0
-                else:
-                    found = [b for b in map(lengths.__getitem__, ids) if b]
-                    if found:
-                        minlength = byte_to_length(min(found))
-                        maxlength = byte_to_length(max(found))
-                    else:
-                        minlength, maxlength = None, 0
-                # Values as W3PostingsWriter._mini_values keeps them (empty ones dropped).
-                kept = [] if values is None else [v for v in values[begin:end] if v]
-                if fixedsize is None or fixedsize < 0:
-                    block_values = tuple(kept)
+            term_blocks = plan.blocks_per_term[term_number]
+            for block_in_term in range(term_blocks):
+                begin, end = block_start[block], block_end[block]
+                if values is None:
+                    block_values = no_values
+                elif variable_size:
+                    block_values = tuple(values[begin:end] if plan.values_all_set else filter(None, values[begin:end]))
                 elif fixedsize == 0:
                     block_values = None
                 else:
-                    block_values = b"".join(kept)
-                deltas = [ids[0]]
-                deltas.extend(ids[i] - ids[i - 1] for i in range(1, len(ids)))
-                databytes = dumps((tuple(deltas), block_weights, block_values), 2)
+                    block_values = b"".join(filter(None, values[begin:end]))
+                databytes = dumps((tuple(deltas[begin:end]), block_weights[block], block_values), 2)
                 comp = compression if len(databytes) >= small_block else 0
                 if comp:
-                    databytes = zlib.compress(databytes, comp)
+                    databytes = compress(databytes, comp)
                 infobytes = dumps(
-                    (len(ids), ids[-1], maxweight, comp, length_to_byte(minlength), length_to_byte(maxlength)), 2
-                )
+                    (block_size[block], last_doc[block], max_weight[block], comp,
+                     min_length_byte[block], max_length_byte[block]), 2,
+                )  # fmt: skip
                 blocklength = len(infobytes) + len(databytes)
-                if end == count:
-                    blocklength = -blocklength
-                if begin == 0:
-                    post_chunks.append(WHOOSH3_HEADER_MAGIC)
-                    post_pos += len(WHOOSH3_HEADER_MAGIC)
-                post_chunks.append(pack_int(blocklength))
-                post_chunks.append(infobytes)
-                post_chunks.append(databytes)
-                post_pos += 4 + len(infobytes) + len(databytes)
-                # The term's statistics, accumulated as W3TermInfo.add_block does.
-                total_weight += weight_sum
-                if term_minlength is None:
-                    term_minlength = minlength
-                else:
-                    term_minlength = min(term_minlength, minlength)
-                term_maxlength = max(term_maxlength, maxlength)
-                term_maxweight = max(term_maxweight, maxweight)
+                if block_in_term == 0:
+                    add_post(header)
+                    post_pos += 4  # len(header)
+                # The last block of a term has its length negated.
+                add_post(pack_int(-blocklength if block_in_term == term_blocks - 1 else blocklength))
+                add_post(infobytes)
+                add_post(databytes)
+                post_pos += 4 + blocklength
+                block += 1
             info = pack_terminfo(
-                False, total_weight, count,
-                0 if term_minlength is None else length_to_byte(term_minlength),
-                length_to_byte(term_maxlength), term_maxweight, docs[0], docs[-1],
+                False, plan.term_weight[term_number], plan.counts[term_number],
+                plan.term_min_length_byte[term_number], plan.term_max_length_byte[term_number],
+                plan.term_max_weight[term_number], plan.term_first_doc[term_number], plan.term_last_doc[term_number],
             ) + pack_long(start) + pack_int(post_pos - start)  # fmt: skip
             # OrderedHashWriter.add, inlined.
             key = prefix + btext
             if key <= lastkey:
                 raise ValueError(f"Keys must increase: {lastkey!r}..{key!r}")
             lastkey = key
-            key_positions.append(term_pos)
+            key_positions(term_pos)
             hashed = int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
             buckets[hashed & 255].append((hashed, term_pos))
-            term_chunks.append(pack_key_value_lengths(len(key), len(info)))
-            term_chunks.append(key)
-            term_chunks.append(info)
+            add_term(pack_key_value_lengths(len(key), len(info)))
+            add_term(key)
+            add_term(info)
             term_pos += 8 + len(key) + len(info)
             if post_pos - post_flushed > _FLUSH_BYTES:
                 postfile.write(b"".join(post_chunks))
@@ -288,23 +398,71 @@ def write_grouped_postings(fieldwriter: W3FieldWriter, schema, lengths_reader, p
     assert postfile.tell() == post_pos and termfile.tell() == term_pos
 
 
-def _length_bytes(lengths_reader, fieldname: str):
+def _write_hashes(tindex) -> None:
+    """``HashWriter._write_hashes``, byte for byte, with one write per table."""
+    dbfile = tindex.dbfile
+    pack = _POINTER.pack
+    for entries in tindex.buckets:
+        numslots = 2 * len(entries)
+        tindex.directory.append((dbfile.tell(), numslots))
+        table: list = [None] * numslots
+        for entry in entries:
+            slot = (entry[0] >> 8) % numslots
+            while table[slot] is not None:
+                slot = (slot + 1) % numslots
+            table[slot] = entry
+        dbfile.write(b"".join(pack(*entry) if entry else _EMPTY_SLOT for entry in table))
+
+
+def _length_array(lengths_reader, fieldname: str) -> np.ndarray | None:
     """The field's length byte of every document, or None for an unscored field."""
     if lengths_reader is None:
         return None
     column = lengths_reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
     if column is None:
         return None
-    return bytes(column[docnum] for docnum in range(len(column)))
+    return np.array([column[docnum] for docnum in range(len(column))], dtype=np.uint8)
 
 
 class GroupingSegmentWriter(SegmentWriter):
-    """Whoosh's segment writer with grouped postings and the fast W3 postings writer."""
+    """Whoosh's segment writer with grouped postings and the fast W3 postings writer.
 
-    def __init__(self, *args, **kwargs):
+    Postings are held in memory until the segment is written, so a writer
+    seals its segment once it holds ``max_segment_postings`` and goes on in a
+    new one; a commit writes every sealed segment into the index with the
+    last, in one table-of-contents write as always.
+    """
+
+    def __init__(self, *args, max_segment_postings: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.pool.cleanup()
         self.pool = GroupedPostings()
+        self.max_segment_postings = max_segment_postings or MAX_SEGMENT_POSTINGS
+        self.sealed_segments: list = []
+
+    def _seal_segment(self) -> None:
+        """Write the documents so far as a finished segment and start a new one."""
+        self.sealed_segments.append(self._finalize_segment())
+        codec, storage = self.codec, self.storage
+        self.newsegment = codec.new_segment(storage, self.indexname)
+        self.compound = self.compound and self.newsegment.should_assemble()
+        self.pool = GroupedPostings()
+        self.perdocwriter = codec.per_document_writer(storage, self.newsegment)
+        self.fieldwriter = codec.field_writer(storage, self.newsegment)
+        self.docnum = self.docbase
+        self._added = False
+
+    def commit(self, mergetype=None, optimize=None, merge=None):
+        # SegmentWriter.commit, plus the sealed segments.
+        self._check_state()
+        segments = self._merge_segments(mergetype, optimize, merge)
+        segments.extend(self.sealed_segments)
+        if self._added:
+            segments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(segments)
+        self._finish()
 
     def add_document(self, **fields):
         # SegmentWriter.add_document, with the postings of a field handed to
@@ -315,6 +473,7 @@ class GroupingSegmentWriter(SegmentWriter):
         schema = self.schema
         docnum = self.docnum
         add_terms = self.pool.add_terms
+        add_columns = self.pool.add_columns
         docboost = self._doc_boost(fields)
         fieldnames = sorted(name for name in fields if not name.startswith("_"))
         self._check_fields(schema, fieldnames)
@@ -330,10 +489,16 @@ class GroupingSegmentWriter(SegmentWriter):
                 length = 0
                 if field.indexed:
                     boost = self._field_boost(fields, fieldname, docboost)
-                    length = add_terms(fieldname, docnum, field.index(value), boost)
+                    columns = getattr(field, "index_columns", None)
+                    if columns is not None:
+                        # A field that gives its postings as columns (search.schema).
+                        terms, length, weights, values = columns(value, boost)
+                        add_columns(fieldname, docnum, terms, weights, values)
+                    else:
+                        length = add_terms(fieldname, docnum, field.index(value), boost)
                     if not field.scorable:
                         length = 0
-                stored = fields.get("_stored_%s" % fieldname, value)
+                stored = fields.get(f"_stored_{fieldname}", value)
                 perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)
                 column = field.column_type
                 if column and stored is not None:
@@ -344,6 +509,8 @@ class GroupingSegmentWriter(SegmentWriter):
         perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
+        if self.pool.count >= self.max_segment_postings:
+            self._seal_segment()
 
     def _flush_segment(self):
         if not isinstance(self.fieldwriter, W3FieldWriter):
@@ -351,6 +518,8 @@ class GroupingSegmentWriter(SegmentWriter):
         self.perdocwriter.close()
         lengths = self.per_document_reader() if self.codec.length_stats else None
         write_grouped_postings(self.fieldwriter, self.schema, lengths, self.pool)
+        tindex = self.fieldwriter._tindex
+        tindex._write_hashes = lambda: _write_hashes(tindex)
         self.fieldwriter.close()
         if lengths is not None:
             lengths.close()

@@ -58,10 +58,13 @@ class _PreparingTask(SubWriterTask):
             if job is None:
                 break
             self._process_file(*job)
-        segment = writer._finalize_segment() if writer._added else None
-        if segment is None:
+        # Segments sealed on the way (bounded memory), then the last one.
+        segments = list(writer.sealed_segments)
+        if writer._added:
+            segments.append(writer._finalize_segment())
+        else:
             writer._close_segment()
-        self.resultqueue.put((segment, self.failures))
+        self.resultqueue.put((segments, self.failures))
 
     def _process_file(self, filename, doc_count):
         import pickle
@@ -137,10 +140,9 @@ class PreparingWriter(MpWriter, GroupingSegmentWriter):
         if failed or len(results) != len(self.tasks):
             self.cancel()
             raise RuntimeError(f"{len(failed) or 'a'} indexing worker(s) died; nothing was committed")
-        for segment, failures in results:
+        for worker_segments, failures in results:
             self.failures.extend(failures)
-            if segment is not None:
-                segments.append(segment)
+            segments.extend(worker_segments)
         if self._added:
             segments.append(self._finalize_segment())
         else:

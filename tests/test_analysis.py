@@ -92,3 +92,92 @@ def test_tokenizer_pickles_without_the_segmenter():
     data = pickle.dumps(tokenizer)
     assert len(data) < 200
     assert pickle.loads(data) == tokenizer
+
+
+# --- The index-time fast paths against plain reference implementations ---
+
+
+def _reference_index_terms(text: str) -> tuple[dict[str, list[int]], list[str]]:
+    """Search-mode segmentation folded into postings the straightforward way."""
+    from search.analysis import _is_word, _segmenter
+
+    raw = _segmenter().tokenize(normalize_for_search(text), "search", True)
+    raw.sort(key=lambda item: (item[1], item[1] - item[2]))  # by start, longest first
+    postings: dict[str, list[int]] = {}
+    words: list[str] = []
+    position, word_end = -1, -1
+    for word, start, end in raw:
+        if start >= word_end:
+            word_end = end
+            if not _is_word(word):
+                continue
+            position += 1
+            words.append(word)
+        elif not _is_word(word):
+            continue
+        positions = postings.setdefault(word, [])
+        if not positions or positions[-1] != max(position, 0):
+            positions.append(max(position, 0))
+    return postings, words
+
+
+def _reference_runs(normalized: str) -> list[str]:
+    from search.analysis import _RUN_SYMBOLS
+
+    runs, run = [], []
+    for char in normalized:
+        if char.isalnum() or char in _RUN_SYMBOLS:
+            run.append(char)
+        elif run:
+            runs.append("".join(run))
+            run = []
+    return runs + (["".join(run)] if run else [])
+
+
+def _texts(corpus_items: int = 500) -> list[str]:
+    import gzip
+    import itertools
+    import json
+
+    from conftest import CORPUS
+
+    texts = [clean_text(seed_text(number)) for number in SEEDS]
+    texts += ["", "。", "PM2.5 和 5G 在 2017年", " 高质量发展 ", "中华人民共和国国务院总理"]
+    for name in ("xwlb", "tw_news"):
+        path = CORPUS / f"{name}.jsonl.gz"
+        if path.exists():
+            with gzip.open(path, "rt", encoding="utf-8") as lines:
+                for line in itertools.islice(lines, corpus_items):
+                    item = json.loads(line)
+                    texts.append(item.get("content") or item.get("text") or "")
+    return texts
+
+
+def test_index_terms_equal_the_reference_folding_of_search_mode_tokens():
+    from search.analysis import index_terms
+
+    for text in _texts():
+        postings, words = index_terms(normalize_for_search(text))
+        expected_postings, expected_words = _reference_index_terms(text)
+        assert postings == expected_postings
+        assert list(postings) == list(expected_postings)  # same term order too
+        assert words == expected_words
+
+
+def test_index_terms_words_are_the_default_mode_words_where_jieba_agrees():
+    from search.analysis import index_terms
+
+    text = clean_text(seed_text("000"))
+    _, words = index_terms(normalize_for_search(text))
+    assert words[:5] == [token.text for token in tokenize(text)][:5]
+
+
+def test_character_runs_and_bigrams_equal_the_per_character_reference():
+    texts = [normalize_for_search(text) for text in _texts()]
+    # Every code point once (surrogates excluded): the regular expression's
+    # idea of a word character must be exactly str.isalnum.
+    texts.append("".join(chr(code) for code in range(0x110000) if not 0xD800 <= code < 0xE000))
+    for text in texts:
+        runs = _reference_runs(text)
+        assert list(character_runs(text)) == runs
+        assert bigrams(text) == {run[i : i + 2] for run in runs for i in range(len(run) - 1)}

@@ -1,0 +1,181 @@
+"""The grouping segment writer against Whoosh's own, on real documents and real indexes.
+
+Three claims (see ``search/segment_writer.py``): in Whoosh's mode it writes
+the very bytes Whoosh writes; in its default mode every posting and term
+statistic reads back the same; sealing segments to bound memory changes
+nothing a search sees.
+"""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+import zlib
+
+import pytest
+from conftest import CORPUS, SEEDS
+from whoosh import index as whoosh_index
+from whoosh.writing import SegmentWriter
+
+import search.segment_writer as segment_writer
+from search import indexer
+from search.loaders import iter_records
+from search.schema import INDEX_NAME, build_schema, encode_positions
+from search.segment_writer import GroupedPostings, GroupingSegmentWriter
+
+
+def _documents(tmp_path, corpus_items: int = 300) -> list[dict]:
+    """add_document arguments of the seeds, corpus articles when present, and
+    articles made to share words, so that terms span several 128-posting blocks."""
+    paths = [SEEDS]
+    xwlb = CORPUS / "xwlb.jsonl.gz"
+    if xwlb.exists():
+        sample = tmp_path / "xwlb-sample.jsonl"
+        with gzip.open(xwlb, "rt", encoding="utf-8") as source:
+            sample.write_text("".join(itertools.islice(source, corpus_items)), encoding="utf-8")
+        paths.append(sample)
+    made = tmp_path / "made.jsonl"
+    with open(made, "w", encoding="utf-8") as out:
+        for number in range(400):
+            repeated = "发展" * (1 + number % 7)  # different frequencies: weights other than 1
+            item = {"id": f"made-{number}", "title": f"新乡第{number}号通知", "date": f"20{10 + number % 12}-03-0{1 + number % 9}",
+                    "source": ["河南日报", "新华社"][number % 2], "topic": "经济,民生" if number % 3 else "",
+                    "content": f"新乡市{repeated}高质量发展。第{number}条消息。" + "郑州" * (number % 5)}  # fmt: skip
+            out.write(json.dumps(item, ensure_ascii=False) + "\n")
+    paths.append(made)
+    fields = []
+    for record in iter_records(paths):
+        cleaned = indexer.clean_record(record)
+        fields.append(indexer.index_fields(indexer.prepare_document(cleaned)))
+    return fields
+
+
+def _build(folder, writer_class, documents, **kwargs) -> whoosh_index.Index:
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), build_schema(), indexname=INDEX_NAME)
+    writer = writer_class(ix, **kwargs)
+    for fields in documents:
+        writer.add_document(**fields)
+    writer.commit()
+    return whoosh_index.open_dir(str(folder), indexname=INDEX_NAME)
+
+
+def _segment_parts(ix) -> dict[str, bytes]:
+    """Every file inside the index's one segment, named without the segment id."""
+    (segment,) = ix._segments()
+    storage = segment.open_compound_file(ix.storage)
+    return {name.replace(segment.segment_id(), "SEG"): storage.open_file(name).read() for name in storage.list()}
+
+
+def _postings(ix) -> list[tuple]:
+    with ix.reader() as reader:
+        return list(reader.iter_postings())
+
+
+def _term_statistics(ix) -> dict:
+    with ix.reader() as reader:
+        stats = {}
+        for fieldname, text in reader.all_terms():
+            info = reader.term_info(fieldname, text)
+            stats[fieldname, text] = (info.weight(), info.doc_frequency(), info.min_length(), info.max_length(),
+                                      info.max_weight(), info.min_id(), info.max_id())  # fmt: skip
+        return stats
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory):
+    return _documents(tmp_path_factory.mktemp("documents"))
+
+
+@pytest.fixture(scope="module")
+def whoosh_built(tmp_path_factory, documents):
+    return _build(tmp_path_factory.mktemp("whoosh") / "ix", SegmentWriter, documents)
+
+
+def test_in_whooshs_mode_the_segment_is_byte_for_byte_whooshs(tmp_path, monkeypatch, documents, whoosh_built):
+    original = segment_writer.write_grouped_postings
+
+    def like_whoosh(fieldwriter, schema, lengths, pool):
+        return original(fieldwriter, schema, lengths, pool, small_block=0, compress=zlib.compress)
+
+    monkeypatch.setattr(segment_writer, "write_grouped_postings", like_whoosh)
+    ours = _segment_parts(_build(tmp_path / "ours", GroupingSegmentWriter, documents))
+    theirs = _segment_parts(whoosh_built)
+    assert sorted(ours) == sorted(theirs)
+    assert any(name.endswith(".pst") for name in ours) and any(name.endswith(".trm") for name in ours)
+    for name in theirs:
+        assert ours[name] == theirs[name], name
+
+
+def test_the_test_documents_make_multi_block_terms_and_varied_weights(whoosh_built):
+    # Otherwise the byte comparison above would not cover those paths.
+    stats = _term_statistics(whoosh_built)
+    assert max(doc_frequency for _, doc_frequency, *_ in stats.values()) > 2 * 128
+    assert any(weight != doc_frequency for weight, doc_frequency, *_ in stats.values())
+
+
+def test_in_its_default_mode_every_posting_reads_back_the_same(tmp_path, documents, whoosh_built):
+    ours = _build(tmp_path / "ours", GroupingSegmentWriter, documents)
+    assert _postings(ours) == _postings(whoosh_built)
+    assert _term_statistics(ours) == _term_statistics(whoosh_built)
+    # Small blocks are stored uncompressed: the postings file is not larger.
+    size = {name: len(data) for name, data in _segment_parts(ours).items()}
+    whoosh_size = {name: len(data) for name, data in _segment_parts(whoosh_built).items()}
+    pst = next(name for name in size if name.endswith(".pst"))
+    assert size[pst] <= whoosh_size[pst]
+
+
+def test_sealed_segments_hold_the_same_documents_and_postings(tmp_path, documents, whoosh_built):
+    ours = _build(tmp_path / "ours", GroupingSegmentWriter, documents, max_segment_postings=5_000)
+    assert len(ours._segments()) > 3
+    with ours.searcher() as searcher, whoosh_built.searcher() as theirs:
+        assert searcher.doc_count() == theirs.doc_count() == len(documents)
+        for fieldname, text in [("body", "新乡"), ("body", "发展"), ("chars", "量发"), ("source", "新华社")]:
+            assert searcher.doc_frequency(fieldname, text) == theirs.doc_frequency(fieldname, text)
+            assert searcher.frequency(fieldname, text) == theirs.frequency(fieldname, text)
+            ids = sorted(searcher.stored_fields(n)["id"] for n in searcher.postings(fieldname, text).all_ids())
+            assert ids == sorted(theirs.stored_fields(n)["id"] for n in theirs.postings(fieldname, text).all_ids())
+
+
+def test_the_pool_yields_postings_as_whooshs_pool_would(documents, whoosh_built):
+    pool = GroupedPostings()
+    with whoosh_built.reader() as reader:
+        expected = list(reader.iter_postings())
+    for fieldname, text, docnum, weight, value in reversed(expected):  # any order in
+        pool.add((fieldname, text, docnum, weight, value))
+    assert [(f, t, d, w, v or b"") for f, t, d, w, v in pool.iter_postings()] == [
+        (f, t, d, w, v or b"") for f, t, d, w, v in expected
+    ]
+
+
+def test_indexing_seals_segments_in_worker_processes_and_finds_everything(tmp_path, monkeypatch):
+    monkeypatch.setattr(segment_writer, "MAX_SEGMENT_POSTINGS", 300)
+    summary = indexer.index_paths([SEEDS], tmp_path / "ix", procs=2)
+    assert summary.indexed == 5 and not summary.failed
+    ix = whoosh_index.open_dir(str(tmp_path / "ix"), indexname=INDEX_NAME)
+    assert len(ix._segments()) >= 3
+    from search import open_index
+
+    results = open_index(tmp_path / "ix").search("新乡")
+    assert results["total"] == 2
+
+
+def test_positions_are_encoded_as_whoosh_encodes_them():
+    positions_format = build_schema()["body"].format
+    for positions in ([0], [7], [65535], [65536], [3, 9, 200], list(range(0, 4000, 7))):
+        assert encode_positions(positions) == positions_format.encode(positions)
+        assert encode_positions(positions) == positions_format.encode(positions)  # again, from the cache
+
+
+def test_fields_index_columns_match_their_index_method(documents):
+    schema = build_schema()
+    for fields in documents[:50]:
+        for name in ("title", "body", "chars"):
+            field = schema[name]
+            rows = list(field.index(fields[name]))
+            terms, length, weights, values = field.index_columns(fields[name])
+            assert terms == [row[0] for row in rows]
+            assert length == sum(row[1] for row in rows)
+            assert (weights or [1.0] * len(terms)) == [row[2] for row in rows]
+            assert (values or [b""] * len(terms)) == [row[3] for row in rows]
