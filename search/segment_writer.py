@@ -8,20 +8,27 @@ lookup and a handful of type checks per posting, and a pickle, a zlib
 stream and a hash-table insert per term. On news text that was two thirds of
 indexing time.
 
-``GroupedPostings`` replaces the pool: postings are grouped by field and term
-as they arrive. A writer adds documents in docnum order (and a merge adds
-each term's postings in docnum order), so each group is already sorted and
-only the terms need sorting. ``write_grouped_postings`` then writes the
-W3 postings file and term table directly, block by block.
+``GroupedPostings`` replaces the pool: a field's postings go into flat
+arrays (term number, docnum, weight; values in a list) as documents arrive,
+mostly through C-level ``extend`` calls (``GroupingSegmentWriter.add_document``
+takes whole columns from fields that offer ``index_columns``).
+``write_grouped_postings`` sorts a field once with NumPy, computes every
+block's and every term's statistics with NumPy, and writes the W3 postings
+file and term table directly: per block two pickles and perhaps a
+compression, per term one row.
 
-The output is byte for byte what Whoosh writes, except that blocks whose
-pickle is shorter than ``SMALL_BLOCK`` bytes are stored uncompressed. Whoosh
-means to do the same (its ``_write_block`` sets ``comp = 0`` below 20 bytes
-and then overwrites it) and its reader honours the per-block compression
-flag; zlib on a 30-byte pickle only adds bytes and costs a compressor set-up
-per term. ``tests/test_segment_writer.py`` checks both claims: with
-``small_block=0`` the files equal Whoosh's, and with the default every
-posting reads back the same.
+The output is byte for byte what Whoosh writes, with two exceptions by
+default: blocks whose pickle is shorter than ``SMALL_BLOCK`` bytes are stored
+uncompressed (Whoosh means to do the same: its ``_write_block`` sets
+``comp = 0`` below 20 bytes and then overwrites it; its reader honours the
+per-block compression flag; zlib on a 30-byte pickle only adds bytes), and
+the others are compressed with a small zlib window (``compress_block``).
+``tests/test_segment_writer.py`` checks both claims: with ``small_block=0,
+compress=zlib.compress`` the files equal Whoosh's, and by default every
+posting and term statistic reads back the same.
+
+Postings stay in memory until the segment is written, so a writer seals its
+segment every ``MAX_SEGMENT_POSTINGS`` and starts another.
 """
 
 from __future__ import annotations
@@ -43,9 +50,10 @@ from whoosh.writing import SegmentWriter
 # Blocks whose pickled data is shorter than this are not compressed.
 SMALL_BLOCK = 64
 _EMPTY_SLOT = _POINTER.pack(0, 0)
-# A segment is sealed (written) once it holds this many postings: memory per
-# writer stays near 1 GB whatever the collection's size. About 20,000 news
-# articles of 1,300 characters.
+# A segment is sealed (written) once it holds this many postings, so memory
+# per writer is bounded whatever the collection's size: about 20,000 news
+# articles of 1,400 characters, 0.9 GB at the peak (6 million: 0.8 GB, but
+# twice the segments and a 15% larger index).
 MAX_SEGMENT_POSTINGS = 10_000_000
 # Flush buffered output to the segment files every so many bytes.
 _FLUSH_BYTES = 1 << 20
@@ -202,7 +210,8 @@ class _FieldPlan:
     Everything per posting, and every statistic per block and per term, is
     computed here with NumPy; the writing loop then only does what must be
     done per block (two pickles, perhaps a compression) and per term (a row
-    of the term table).
+    of the term table). The loop takes Python lists a chunk of terms at a
+    time (``chunk``): lists of ints cost five times the memory of arrays.
     """
 
     def __init__(self, postings: _FieldPostings, lengths: np.ndarray | None, blocklimit: int):
@@ -212,74 +221,116 @@ class _FieldPlan:
         term_rank = rank[np.frombuffer(postings.term_ids, dtype=np.uint32)]
         docs = np.frombuffer(postings.docs, dtype=np.uint32).astype(np.int64)
         order = np.lexsort((docs, term_rank))
+        counts = self.counts = np.bincount(term_rank, minlength=len(self.terms))
+        del term_rank
         docs = docs[order]
-        counts = np.bincount(term_rank, minlength=len(self.terms))
-        term_start = np.cumsum(counts) - counts
+        term_start = self.term_start = np.cumsum(counts) - counts
         # Blocks of at most ``blocklimit`` postings, none across terms.
-        blocks_per_term = (counts + blocklimit - 1) // blocklimit
+        blocks_per_term = self.blocks_per_term = (counts + blocklimit - 1) // blocklimit
         block_term = np.repeat(np.arange(len(self.terms)), blocks_per_term)
-        first_block = np.cumsum(blocks_per_term) - blocks_per_term
-        start = term_start[block_term] + (np.arange(len(block_term)) - first_block[block_term]) * blocklimit
-        end = np.minimum(start + blocklimit, (term_start + counts)[block_term])
-        self.blocks_per_term = blocks_per_term.tolist()
-        self.counts = counts.tolist()
-        self.block_start = start.tolist()
-        self.block_end = end.tolist()
-        self.block_size = (end - start).tolist()
+        first_block = self.first_block = np.cumsum(blocks_per_term) - blocks_per_term
+        start = self.block_start = term_start[block_term] + (np.arange(len(block_term)) - first_block[block_term]) * blocklimit
+        end = self.block_end = np.minimum(start + blocklimit, (term_start + counts)[block_term])
+        del block_term
         # Document numbers, delta-encoded within each block (W3PostingsWriter._mini_ids).
-        deltas = np.diff(docs, prepend=0)
+        deltas = self.deltas = np.diff(docs, prepend=0)
         deltas[start] = docs[start]
-        self.deltas = deltas.tolist()
-        self.last_doc = docs[end - 1].tolist()
-        self.term_first_doc = docs[term_start].tolist()
-        self.term_last_doc = docs[term_start + counts - 1].tolist()
+        self.last_doc = docs[end - 1]
+        self.term_first_doc = docs[term_start]
+        self.term_last_doc = docs[term_start + counts - 1]
         # Field lengths as the bytes W3 writes: per block the shortest and
         # longest non-zero length, per term the same over its blocks.
         if lengths is None:
-            zeros = [0] * len(block_term)
-            self.min_length_byte, self.max_length_byte = zeros, zeros
-            self.term_min_length_byte = self.term_max_length_byte = [0] * len(self.terms)
+            self.min_length_byte = self.max_length_byte = np.zeros(len(start), dtype=np.int64)
+            self.term_min_length_byte = self.term_max_length_byte = np.zeros(len(self.terms), dtype=np.int64)
         else:
             length_bytes = lengths[docs].astype(np.int64)
             low = np.minimum.reduceat(np.where(length_bytes == 0, _NO_LENGTH, length_bytes), start)
             high = np.maximum.reduceat(length_bytes, start)
-            term_low = np.minimum.reduceat(low, first_block)
-            term_high = np.maximum.reduceat(high, first_block)
             self.min_length_byte = self._length_bytes_out(low)
             self.max_length_byte = self._length_bytes_out(high)
-            self.term_min_length_byte = self._length_bytes_out(term_low)
-            self.term_max_length_byte = self._length_bytes_out(term_high)
+            self.term_min_length_byte = self._length_bytes_out(np.minimum.reduceat(low, first_block))
+            self.term_max_length_byte = self._length_bytes_out(np.maximum.reduceat(high, first_block))
+        del docs
         # Weights: W3 stores a block's weights as float32 but keeps its maximum unrounded.
         raw = np.frombuffer(postings.weights, dtype=np.float64)[order]
         if bool((raw == 1.0).all()):
             self.weights = None
-            self.block_weights = [None] * len(block_term)
-            self.max_weight = [1.0] * len(block_term)
-            self.term_weight = counts.astype(np.float64).tolist()
-            self.term_max_weight = [1.0] * len(self.terms)
         else:
-            stored = raw.astype(np.float32).astype(np.float64)
+            stored = self.weights = raw.astype(np.float32).astype(np.float64)
             low = np.minimum.reduceat(stored, start)
             high = np.maximum.reduceat(stored, start)
-            weights = stored.tolist()
-            lows = low.tolist()
-            self.block_weights = [
-                None if same and first == 1.0 else (first if same else tuple(weights[b:e]))
-                for same, first, b, e in zip((low == high).tolist(), lows, self.block_start, self.block_end,
-                                             strict=True)
-            ]  # fmt: skip
+            self.block_all_same = low == high
+            self.block_first_weight = low
             block_max = np.maximum.reduceat(raw, start)
-            self.max_weight = [w if w > 0 else 0 for w in block_max.tolist()]
-            self.term_weight = np.add.reduceat(stored, term_start).tolist()
-            self.term_max_weight = [w if w > 0 else 0 for w in np.maximum.reduceat(block_max, first_block).tolist()]
+            self.max_weight = block_max
+            self.term_weight = np.add.reduceat(stored, term_start)
+            self.term_max_weight = np.maximum.reduceat(block_max, first_block)
         values = postings.values
         self.values = None if values is None else [values[i] for i in order.tolist()]
         self.values_all_set = values is None or all(self.values)
 
     @staticmethod
-    def _length_bytes_out(found: np.ndarray) -> list[int]:
+    def _length_bytes_out(found: np.ndarray) -> np.ndarray:
         # 256 (no length) is written as 0, as length_to_byte(None) is.
-        return np.where(found == _NO_LENGTH, 0, _LENGTH_BYTE_OUT[np.minimum(found, 255)]).tolist()
+        return np.where(found == _NO_LENGTH, 0, _LENGTH_BYTE_OUT[np.minimum(found, 255)])
+
+    def chunk(self, low: int, high: int) -> _PlanChunk:
+        """Python lists for terms ``low:high``; posting indexes count from the chunk's first posting."""
+        chunk = _PlanChunk()
+        first_block = int(self.first_block[low])
+        last_block = int(self.first_block[high - 1] + self.blocks_per_term[high - 1])
+        first_posting = int(self.term_start[low])
+        last_posting = int(self.term_start[high - 1] + self.counts[high - 1])
+        blocks = slice(first_block, last_block)
+        terms = slice(low, high)
+        chunk.terms = self.terms[terms]
+        chunk.counts = self.counts[terms].tolist()
+        chunk.blocks_per_term = self.blocks_per_term[terms].tolist()
+        chunk.block_start = (self.block_start[blocks] - first_posting).tolist()
+        chunk.block_end = (self.block_end[blocks] - first_posting).tolist()
+        chunk.deltas = self.deltas[first_posting:last_posting].tolist()
+        chunk.last_doc = self.last_doc[blocks].tolist()
+        chunk.term_first_doc = self.term_first_doc[terms].tolist()
+        chunk.term_last_doc = self.term_last_doc[terms].tolist()
+        chunk.min_length_byte = self.min_length_byte[blocks].tolist()
+        chunk.max_length_byte = self.max_length_byte[blocks].tolist()
+        chunk.term_min_length_byte = self.term_min_length_byte[terms].tolist()
+        chunk.term_max_length_byte = self.term_max_length_byte[terms].tolist()
+        block_count = last_block - first_block
+        if self.weights is None:
+            chunk.block_weights = [None] * block_count
+            chunk.max_weight = [1.0] * block_count
+            chunk.term_weight = self.counts[terms].astype(np.float64).tolist()
+            chunk.term_max_weight = [1.0] * (high - low)
+        else:
+            weights = self.weights[first_posting:last_posting].tolist()
+            chunk.block_weights = [
+                None if same and first == 1.0 else (first if same else tuple(weights[begin:end]))
+                for same, first, begin, end in zip(
+                    self.block_all_same[blocks].tolist(), self.block_first_weight[blocks].tolist(),
+                    chunk.block_start, chunk.block_end, strict=True,
+                )
+            ]  # fmt: skip
+            chunk.max_weight = [w if w > 0 else 0 for w in self.max_weight[blocks].tolist()]
+            chunk.term_weight = self.term_weight[terms].tolist()
+            chunk.term_max_weight = [w if w > 0 else 0 for w in self.term_max_weight[terms].tolist()]
+        chunk.values = None if self.values is None else self.values[first_posting:last_posting]
+        return chunk
+
+
+class _PlanChunk:
+    """Plain lists of a ``_FieldPlan`` for a run of terms (see ``_FieldPlan.chunk``)."""
+
+    __slots__ = (
+        "terms", "counts", "blocks_per_term", "block_start", "block_end", "deltas", "last_doc",
+        "term_first_doc", "term_last_doc", "min_length_byte", "max_length_byte", "term_min_length_byte",
+        "term_max_length_byte", "block_weights", "max_weight", "term_weight", "term_max_weight", "values",
+    )  # fmt: skip
+
+
+# Terms per chunk of the writing loop.
+_CHUNK_TERMS = 32_768
 
 
 def compress_block(data: bytes, level: int) -> bytes:
@@ -324,73 +375,77 @@ def write_grouped_postings(fieldwriter: W3FieldWriter, schema, lengths_reader, p
         fieldwriter.start_field(fieldname, fieldobj)
         prefix = pack_ushort(fieldwriter._fieldid)
         fixedsize = fieldobj.format.fixed_value_size()
-        plan = _FieldPlan(pool.fields[fieldname], _length_array(lengths_reader, fieldname), codec._blocklimit)
-        deltas = plan.deltas
-        block_start, block_end, block_size = plan.block_start, plan.block_end, plan.block_size
-        block_weights, max_weight, last_doc = plan.block_weights, plan.max_weight, plan.last_doc
-        min_length_byte, max_length_byte = plan.min_length_byte, plan.max_length_byte
-        values = plan.values
+        # The field's arrays go once planned: memory peaks at one field's plan.
+        plan = _FieldPlan(pool.fields.pop(fieldname), _length_array(lengths_reader, fieldname), codec._blocklimit)
         # Values as W3PostingsWriter._mini_values keeps them (empty ones dropped).
         variable_size = fixedsize is None or fixedsize < 0
-        if values is None:
-            no_values = () if variable_size else (None if fixedsize == 0 else b"")
-        block = 0
-        for term_number, btext in enumerate(plan.terms):
-            start = post_pos
-            term_blocks = plan.blocks_per_term[term_number]
-            for block_in_term in range(term_blocks):
-                begin, end = block_start[block], block_end[block]
-                if values is None:
-                    block_values = no_values
-                elif variable_size:
-                    block_values = tuple(values[begin:end] if plan.values_all_set else filter(None, values[begin:end]))
-                elif fixedsize == 0:
-                    block_values = None
-                else:
-                    block_values = b"".join(filter(None, values[begin:end]))
-                databytes = dumps((tuple(deltas[begin:end]), block_weights[block], block_values), 2)
-                comp = compression if len(databytes) >= small_block else 0
-                if comp:
-                    databytes = compress(databytes, comp)
-                infobytes = dumps(
-                    (block_size[block], last_doc[block], max_weight[block], comp,
-                     min_length_byte[block], max_length_byte[block]), 2,
-                )  # fmt: skip
-                blocklength = len(infobytes) + len(databytes)
-                if block_in_term == 0:
-                    add_post(header)
-                    post_pos += 4  # len(header)
-                # The last block of a term has its length negated.
-                add_post(pack_int(-blocklength if block_in_term == term_blocks - 1 else blocklength))
-                add_post(infobytes)
-                add_post(databytes)
-                post_pos += 4 + blocklength
-                block += 1
-            info = pack_terminfo(
-                False, plan.term_weight[term_number], plan.counts[term_number],
-                plan.term_min_length_byte[term_number], plan.term_max_length_byte[term_number],
-                plan.term_max_weight[term_number], plan.term_first_doc[term_number], plan.term_last_doc[term_number],
-            ) + pack_long(start) + pack_int(post_pos - start)  # fmt: skip
-            # OrderedHashWriter.add, inlined.
-            key = prefix + btext
-            if key <= lastkey:
-                raise ValueError(f"Keys must increase: {lastkey!r}..{key!r}")
-            lastkey = key
-            key_positions(term_pos)
-            hashed = int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
-            buckets[hashed & 255].append((hashed, term_pos))
-            add_term(pack_key_value_lengths(len(key), len(info)))
-            add_term(key)
-            add_term(info)
-            term_pos += 8 + len(key) + len(info)
-            if post_pos - post_flushed > _FLUSH_BYTES:
-                postfile.write(b"".join(post_chunks))
-                post_chunks.clear()
-                post_flushed = post_pos
-            if term_pos - term_flushed > _FLUSH_BYTES:
-                termfile.write(b"".join(term_chunks))
-                term_chunks.clear()
-                term_flushed = term_pos
+        no_values = () if variable_size else (None if fixedsize == 0 else b"")
+        values_all_set = plan.values_all_set
+        for low in range(0, len(plan.terms), _CHUNK_TERMS):
+            chunk = plan.chunk(low, min(low + _CHUNK_TERMS, len(plan.terms)))
+            deltas = chunk.deltas
+            block_start, block_end = chunk.block_start, chunk.block_end
+            block_weights, max_weight, last_doc = chunk.block_weights, chunk.max_weight, chunk.last_doc
+            min_length_byte, max_length_byte = chunk.min_length_byte, chunk.max_length_byte
+            values = chunk.values
+            block = 0
+            for term_number, btext in enumerate(chunk.terms):
+                start = post_pos
+                term_blocks = chunk.blocks_per_term[term_number]
+                for block_in_term in range(term_blocks):
+                    begin, end = block_start[block], block_end[block]
+                    if values is None:
+                        block_values = no_values
+                    elif variable_size:
+                        block_values = tuple(values[begin:end] if values_all_set else filter(None, values[begin:end]))
+                    elif fixedsize == 0:
+                        block_values = None
+                    else:
+                        block_values = b"".join(filter(None, values[begin:end]))
+                    databytes = dumps((tuple(deltas[begin:end]), block_weights[block], block_values), 2)
+                    comp = compression if len(databytes) >= small_block else 0
+                    if comp:
+                        databytes = compress(databytes, comp)
+                    infobytes = dumps(
+                        (end - begin, last_doc[block], max_weight[block], comp,
+                         min_length_byte[block], max_length_byte[block]), 2,
+                    )  # fmt: skip
+                    blocklength = len(infobytes) + len(databytes)
+                    if block_in_term == 0:
+                        add_post(header)
+                        post_pos += 4  # len(header)
+                    # The last block of a term has its length negated.
+                    add_post(pack_int(-blocklength if block_in_term == term_blocks - 1 else blocklength))
+                    add_post(infobytes)
+                    add_post(databytes)
+                    post_pos += 4 + blocklength
+                    block += 1
+                info = pack_terminfo(
+                    False, chunk.term_weight[term_number], chunk.counts[term_number],
+                    chunk.term_min_length_byte[term_number], chunk.term_max_length_byte[term_number],
+                    chunk.term_max_weight[term_number], chunk.term_first_doc[term_number],
+                    chunk.term_last_doc[term_number],
+                ) + pack_long(start) + pack_int(post_pos - start)  # fmt: skip
+                # OrderedHashWriter.add, inlined.
+                key = prefix + btext
+                if key <= lastkey:
+                    raise ValueError(f"Keys must increase: {lastkey!r}..{key!r}")
+                lastkey = key
+                key_positions(term_pos)
+                hashed = int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
+                buckets[hashed & 255].append((hashed, term_pos))
+                add_term(pack_key_value_lengths(len(key), len(info)))
+                add_term(key)
+                add_term(info)
+                term_pos += 8 + len(key) + len(info)
+                if post_pos - post_flushed > _FLUSH_BYTES:
+                    postfile.write(b"".join(post_chunks))
+                    post_chunks.clear()
+                    post_flushed = post_pos
+                if term_pos - term_flushed > _FLUSH_BYTES:
+                    termfile.write(b"".join(term_chunks))
+                    term_chunks.clear()
+                    term_flushed = term_pos
         fieldwriter.finish_field()
     postfile.write(b"".join(post_chunks))
     termfile.write(b"".join(term_chunks))

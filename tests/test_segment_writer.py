@@ -100,6 +100,7 @@ def test_in_whooshs_mode_the_segment_is_byte_for_byte_whooshs(tmp_path, monkeypa
         return original(fieldwriter, schema, lengths, pool, small_block=0, compress=zlib.compress)
 
     monkeypatch.setattr(segment_writer, "write_grouped_postings", like_whoosh)
+    monkeypatch.setattr(segment_writer, "_CHUNK_TERMS", 97)  # many chunks, terms of many blocks across their edges
     ours = _segment_parts(_build(tmp_path / "ours", GroupingSegmentWriter, documents))
     theirs = _segment_parts(whoosh_built)
     assert sorted(ours) == sorted(theirs)
