@@ -1,10 +1,10 @@
 """Building the index: records in, a committed Whoosh index and a summary out.
 
-The expensive work (cleaning, metadata extraction, segmentation) runs in
-worker processes, one per core, which hand back postings ready to write; the
-main process only decides (new, changed, unchanged, duplicate) and writes.
-Whoosh commits atomically, so a run that dies leaves the previous commit
-readable and complete.
+The main process reads and cleans records and decides what each one is (new,
+changed, unchanged, duplicate); the expensive work (metadata extraction,
+segmentation, writing segments) runs in worker processes, one per core
+(``search.writer``). Whoosh commits atomically, so a run that dies leaves
+the previous commit readable and complete.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
-"""Writing the index with every core: one Whoosh segment per worker process.
+"""Writing the index with every core: Whoosh segments written by worker processes.
 
 Whoosh's own ``MpWriter`` sends finished field values to sub-writers; here
 the sub-writers receive cleaned records and do the expensive part themselves
-(metadata extraction, segmentation, postings), then write their own segment.
+(metadata extraction, segmentation, postings), then write their own segments
+with ``search.segment_writer`` (one, or one per 10 million postings).
 The main process keeps the index lock, reads, cleans and decides (new,
 changed, duplicate), deletes replaced documents from the old segments, and
 commits every segment in one atomic table-of-contents write. A worker that
