@@ -180,3 +180,27 @@ def test_fields_index_columns_match_their_index_method(documents):
             assert length == sum(row[1] for row in rows)
             assert (weights or [1.0] * len(terms)) == [row[2] for row in rows]
             assert (values or [b""] * len(terms)) == [row[3] for row in rows]
+
+
+def test_merging_segments_with_deletions_reads_back_as_whooshs_merge(tmp_path, documents):
+    import shutil
+
+    ours = _build(tmp_path / "ours", GroupingSegmentWriter, documents, max_segment_postings=8_000)
+    writer = GroupingSegmentWriter(ours)
+    for fields in documents[::7]:
+        writer.delete_by_term("id", fields["id"])
+    writer.commit(merge=False)
+    shutil.copytree(tmp_path / "ours", tmp_path / "theirs")
+    theirs = whoosh_index.open_dir(str(tmp_path / "theirs"), indexname=INDEX_NAME)
+    assert len(ours._segments()) > 3 and ours.doc_count() == len(documents) - len(documents[::7])
+    # optimize: every segment is read back (add_reader) into the writer's pool and written anew.
+    GroupingSegmentWriter(ours).commit(optimize=True)
+    SegmentWriter(theirs).commit(optimize=True)
+    ours = whoosh_index.open_dir(str(tmp_path / "ours"), indexname=INDEX_NAME)
+    theirs = whoosh_index.open_dir(str(tmp_path / "theirs"), indexname=INDEX_NAME)
+    assert len(ours._segments()) == len(theirs._segments()) == 1
+    assert _postings(ours) == _postings(theirs)
+    assert _term_statistics(ours) == _term_statistics(theirs)
+    with ours.searcher() as searcher:
+        deleted = {fields["id"] for fields in documents[::7]}
+        assert not deleted & {stored["id"] for stored in searcher.all_stored_fields()}
