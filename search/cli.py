@@ -195,6 +195,9 @@ def run_serve(args: argparse.Namespace) -> int:
         from web.index_store import get_index
 
         get_index().search("", per_page=1)
+    from web.serving import summarize_queue_warnings
+
+    summarize_queue_warnings()
     print(f"xunwen: serving {index_dir} on http://{args.host}:{args.port}/", file=sys.stderr)
     waitress.serve(app, host=args.host, port=args.port, threads=args.threads)
     return EXIT_OK
