@@ -113,6 +113,13 @@ def test_a_given_title_can_name_the_site():
         ("??日报", None),
         ("本站", None),
         ("网络", None),
+        ("央视《新闻联播》(CCTV)", "央视网"),  # the outlet named in the bracketed note
+        ("新华社（北京）", "新华社"),  # ... or before it
+        ("某县融媒体中心(内部)", "某县融媒体中心(内部)"),  # neither known: kept whole, brackets balanced
+        ("CNTV", "央视网"),  # one outlet under its three names
+        ("中国网络电视台", "央视网"),
+        ("人民日报)", "人民日报"),  # a stray bracket goes
+        ("：《光明日报》", "光明日报"),
         ("", None),
     ],
 )

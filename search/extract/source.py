@@ -107,10 +107,31 @@ def remove_outlets(simplified: str) -> str:
     return _GENERIC_OUTLET_RE.sub("", _known_outlet_re().sub("", simplified))
 
 
+_PAIRS = {"《": "》", "“": "”", '"': '"', "'": "'", "「": "」", "『": "』", "[": "]", "【": "】", "(": ")", "（": "）"}
+_CLOSERS = {closer: opener for opener, closer in _PAIRS.items()}
+# "央视《新闻联播》(CCTV)", "新华社（北京）": a name with a note in brackets.
+_BRACKETED_NOTE_RE = re.compile(r"(.+?)\s*[(（]([^()（）]+)[)）]")
+
+
+def _strip_wrapping(name: str) -> str:
+    """``name`` without the quotes, brackets and colons around it; a bracket
+    whose partner is inside the name stays (``央视《新闻联播》(CCTV)``)."""
+    while True:
+        name = name.strip().strip(":：").strip()
+        if len(name) >= 2 and _PAIRS.get(name[0]) == name[-1]:
+            name = name[1:-1]
+        elif name and name[0] in _PAIRS and _PAIRS[name[0]] not in name[1:]:
+            name = name[1:]
+        elif name and name[-1] in _CLOSERS and _CLOSERS[name[-1]] not in name[:-1]:
+            name = name[:-1]
+        else:
+            return name
+
+
 def canonical_source(name: str) -> str | None:
     """The canonical Simplified name of an outlet, or ``None`` for a non-name
     (``本站``, ``网络``, an unreadable damaged name)."""
-    simplified = to_simplified(name).strip().strip("《》“”\"'「」『』[]【】()（）:：")
+    simplified = _strip_wrapping(to_simplified(name))
     simplified = (
         _DOMAIN_RE.sub(" ", simplified).strip() if re.search(r"[\u4e00-\u9fff]", simplified) else simplified
     )
@@ -120,6 +141,12 @@ def canonical_source(name: str) -> str | None:
     for key in (simplified, simplified.replace(" ", ""), simplified.lower()):
         if key in aliases:
             return aliases[key]
+    note = _BRACKETED_NOTE_RE.fullmatch(simplified)
+    if note:
+        # The outlet may be the name before the note or the note itself.
+        for key in (note.group(1), note.group(2).strip(), note.group(2).strip().lower()):
+            if key in aliases:
+                return aliases[key]
     if "?" in simplified or "？" in simplified:
         return _repair(simplified)
     simplified = simplified.replace(" ", "")
