@@ -511,7 +511,10 @@ class GroupingSegmentWriter(SegmentWriter):
         # SegmentWriter.commit, plus the sealed segments.
         self._check_state()
         segments = self._merge_segments(mergetype, optimize, merge)
-        segments.extend(self.sealed_segments)
+        self._commit_segments(segments + self.sealed_segments)
+
+    def _commit_segments(self, segments: list) -> None:
+        """Finish this writer's own segment and commit it with ``segments`` in one TOC write."""
         if self._added:
             segments.append(self._finalize_segment())
         else:

@@ -144,12 +144,7 @@ class PreparingWriter(MpWriter, GroupingSegmentWriter):
         for worker_segments, failures in results:
             self.failures.extend(failures)
             segments.extend(worker_segments)
-        if self._added:
-            segments.append(self._finalize_segment())
-        else:
-            self._close_segment()
-        self._commit_toc(segments)
-        self._finish()
+        self._commit_segments(segments)
 
     def _enqueue(self):
         # MpWriter pickles (code, fields) pairs; we pickle cleaned records.
