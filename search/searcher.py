@@ -661,16 +661,25 @@ class SearchIndex:
         for clause, candidates in pending:
             by_needle.setdefault(_verbatim_key(clause), []).append(candidates)
         needles = list(by_needle)
-        checked = np.array([by_needle[needle][0] & possible for needle in needles])
+        # A document holding the text as a word (or sub-word) token holds it
+        # verbatim: only the other candidates need their stored text read.
+        # ("新闻联播" quoted: 75,000 documents read before, a handful now.)
+        held = [self._held_as_token(evaluation, *needle) for needle in needles]
+        checked = np.array([by_needle[needle][0] & possible & ~sure for needle, sure in zip(needles, held, strict=True)])
         holders = documents_holding(evaluation.searcher, needles, checked)
-        for needle, row, kept in zip(needles, checked, holders, strict=True):
+        for needle, row, kept, sure in zip(needles, checked, holders, held, strict=True):
             masks = by_needle[needle]
-            complete = np.count_nonzero(row) == np.count_nonzero(masks[0])
+            complete = np.count_nonzero(row) == np.count_nonzero(masks[0] & ~sure)
             for candidates in masks:
-                candidates[:] = False
+                candidates &= sure
                 candidates[kept] = True
             if complete:
                 evaluation.generation.verbatim.put(needle, masks[0].copy())
+
+    @staticmethod
+    def _held_as_token(evaluation: _Evaluation, needle: str, title_only: bool) -> np.ndarray:
+        fields = ("title",) if title_only else ("title", "body")
+        return np.logical_or.reduce([evaluation.mask(wq.Term(name, needle)) for name in fields])
 
     def _query_mask(self, evaluation: _Evaluation, parsed: ParsedQuery) -> np.ndarray:
         mask = evaluation.generation.columns.live.copy()

@@ -24,6 +24,7 @@ QUERIES = [
     "新乡", "新鄉", "发展", "高质量发展", "新乡 发展", "新乡发展", "2017年度", "新乡 OR 郑州", "新乡 -郑州",
     '"高质量发展"', '"新乡作风"', '"2017年度"', "title:枣强", '"乡"', "量发", "发展 -新乡 OR 营商",
     "枣强县召开虎年新春第一会的主要内容是什么", "alert", "Script", "臺灣選舉",
+    '"发展"', '"新鄉"', 'title:"新乡"', '新乡 -"发展"', '"质量"', '"新乡" OR "量发"',
 ]  # fmt: skip
 
 
@@ -94,6 +95,24 @@ def test_matching_is_whoosh_matching(web_index, query):
 def test_matching_across_segments_and_deletions(segmented_index, query):
     result = segmented_index.search(query, per_page=100)
     assert {hit["id"] for hit in result["hits"]} == whoosh_mask(segmented_index, query)
+
+
+def test_quoted_words_held_as_tokens_are_not_read_again(web_index, monkeypatch):
+    # A document holding the quoted text as a word token holds it verbatim;
+    # only the other candidates (all bigrams present) have their text read.
+    read = []
+    original = searcher_module.documents_holding
+
+    def counting(searcher, needles, candidates):
+        read.append(int(np.count_nonzero(candidates.any(axis=0))))
+        return original(searcher, needles, candidates)
+
+    monkeypatch.setattr(searcher_module, "documents_holding", counting)
+    web_index.clear_caches()
+    # (Two characters quoted need no reading at all: a bigram is verbatim.)
+    result = web_index.search('"新乡市"', per_page=50)
+    assert result["total"] >= 2 and read and read[0] < result["total"]
+    assert {hit["id"] for hit in result["hits"]} == whoosh_mask(web_index, '"新乡市"')
 
 
 @pytest.mark.parametrize("query", [q for q in QUERIES if '"' not in q])
