@@ -167,28 +167,29 @@ class GroupedPostings:
         self.fields = {}
 
 
-def _sorted_terms(postings: _FieldPostings):
-    """``(term, docnums, weights, values)`` per term in term order, docnums increasing.
-
-    The lists are views into whole-field lists (``memoryview`` slices would
-    not pickle); each term gets plain Python lists.
-    """
+def _sort_field(postings: _FieldPostings) -> tuple[list[bytes], np.ndarray, np.ndarray, np.ndarray]:
+    """(terms in order, postings per term, the permutation that orders the
+    postings by term then docnum, the docnums in that order)."""
     terms = sorted(postings.term_numbers)
-    if not terms:
-        return
     rank = np.empty(len(terms), dtype=np.int64)
     rank[[postings.term_numbers[term] for term in terms]] = np.arange(len(terms))
     term_rank = rank[np.frombuffer(postings.term_ids, dtype=np.uint32)]
-    docs = np.frombuffer(postings.docs, dtype=np.uint32)
+    docs = np.frombuffer(postings.docs, dtype=np.uint32).astype(np.int64)
     order = np.lexsort((docs, term_rank))
-    counts = np.bincount(term_rank, minlength=len(terms)).tolist()
-    sorted_docs = docs[order].tolist()
+    counts = np.bincount(term_rank, minlength=len(terms))
+    return terms, counts, order, docs[order]
+
+
+def _sorted_terms(postings: _FieldPostings):
+    """``(term, docnums, weights, values)`` per term in term order, docnums increasing."""
+    terms, counts, order, docs = _sort_field(postings)
+    sorted_docs = docs.tolist()
     weights = np.frombuffer(postings.weights, dtype=np.float64)
     sorted_weights = None if bool((weights == 1.0).all()) else weights[order].tolist()
     values = postings.values
     sorted_values = None if values is None else [values[i] for i in order.tolist()]
     begin = 0
-    for term, count in zip(terms, counts, strict=True):
+    for term, count in zip(terms, counts.tolist(), strict=True):
         end = begin + count
         yield (
             term,
@@ -215,15 +216,8 @@ class _FieldPlan:
     """
 
     def __init__(self, postings: _FieldPostings, lengths: np.ndarray | None, blocklimit: int):
-        self.terms = sorted(postings.term_numbers)
-        rank = np.empty(len(self.terms), dtype=np.int64)
-        rank[[postings.term_numbers[term] for term in self.terms]] = np.arange(len(self.terms))
-        term_rank = rank[np.frombuffer(postings.term_ids, dtype=np.uint32)]
-        docs = np.frombuffer(postings.docs, dtype=np.uint32).astype(np.int64)
-        order = np.lexsort((docs, term_rank))
-        counts = self.counts = np.bincount(term_rank, minlength=len(self.terms))
-        del term_rank
-        docs = docs[order]
+        self.terms, counts, order, docs = _sort_field(postings)
+        self.counts = counts
         term_start = self.term_start = np.cumsum(counts) - counts
         # Blocks of at most ``blocklimit`` postings, none across terms.
         blocks_per_term = self.blocks_per_term = (counts + blocklimit - 1) // blocklimit
@@ -490,6 +484,11 @@ class GroupingSegmentWriter(SegmentWriter):
 
     def __init__(self, *args, max_segment_postings: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self._start_grouping(max_segment_postings)
+
+    def _start_grouping(self, max_segment_postings: int | None = None) -> None:
+        """Replace the PostingPool ``SegmentWriter.__init__`` made (subclasses
+        whose ``__init__`` bypasses ours call this themselves)."""
         self.pool.cleanup()
         self.pool = GroupedPostings()
         self.max_segment_postings = max_segment_postings or MAX_SEGMENT_POSTINGS

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from whoosh.multiproc import MpWriter, SubWriterTask
 
 from search.loaders import LoadError
-from search.segment_writer import GroupedPostings, GroupingSegmentWriter
+from search.segment_writer import GroupingSegmentWriter
 
 # (cleaned record) -> (field keyword arguments for add_document) or LoadError
 Preparer = Callable[[object], "dict | LoadError"]
@@ -90,8 +90,7 @@ class PreparingWriter(MpWriter, GroupingSegmentWriter):
     def __init__(self, ix, preparer: Preparer, procs: int = 2, batchsize: int = 64, **kwargs):
         super().__init__(ix, procs=procs, batchsize=batchsize, multisegment=True, **kwargs)
         # MpWriter calls SegmentWriter.__init__ by name, which makes a PostingPool.
-        self.pool.cleanup()
-        self.pool = GroupedPostings()
+        self._start_grouping()
         self.preparer = preparer
         self.failures: list[LoadError] = []
 
