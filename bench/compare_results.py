@@ -60,6 +60,24 @@ def queries() -> list[dict]:
     return items
 
 
+def _html_as_before(item: dict, kind: str) -> dict:
+    """A result of the new code (passages as data) with the HTML the old
+    library made, now made at the web edge, so the two can be compared."""
+    if "passages" not in item and "body_ranges" not in item:
+        return item
+    from web.display import document_for_display, hit_for_display
+
+    shown = hit_for_display(item, "original") if kind == "hit" else document_for_display(item, "original")
+    for name in ("passages", "title_ranges", "body_ranges"):
+        shown.pop(name, None)
+    for name in ("title_html", "body_html"):
+        if name in shown:
+            shown[name] = str(shown[name])
+    if "snippets" in shown:
+        shown["snippets"] = [str(snippet) for snippet in shown["snippets"]]
+    return shown
+
+
 def dump(index_dir: str, ignore: set[str]) -> dict:
     """Every result of the query set, and the time each search took (cold, then warm)."""
     from search import open_index
@@ -77,6 +95,8 @@ def dump(index_dir: str, ignore: set[str]) -> dict:
         index.search(**item)
         warm.append(time.perf_counter() - started)
         result.pop("took_ms", None)
+        result.pop("facets_truncated", None)  # added by the new code
+        result["hits"] = [_html_as_before(hit, "hit") for hit in result["hits"]]
         for hit in result["hits"]:
             for name in ignore:
                 hit.pop(name, None)
@@ -85,7 +105,7 @@ def dump(index_dir: str, ignore: set[str]) -> dict:
         out["search"].append([item, result])
         if result["hits"] and len(out["document"]) < 60:
             doc_id = result["hits"][0]["id"]
-            document = index.document(doc_id, item["query"])
+            document = _html_as_before(index.document(doc_id, item["query"]), "document")
             for name in ignore:
                 document.pop(name, None)
             out["document"].append([doc_id, item["query"], document])

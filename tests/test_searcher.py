@@ -259,7 +259,8 @@ def test_threads_share_one_copy_of_the_segments(tmp_path):
 
     from conftest import SEEDS
 
-    from search import open_index, whoosh_fixes
+    from search import open_index
+    from search.engine import fixes as whoosh_fixes
     from search.indexer import index_paths
 
     index_dir = tmp_path / "ix"
