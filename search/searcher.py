@@ -103,8 +103,9 @@ class SearchIndex:
 
     # -- matching ----------------------------------------------------------
 
-    def _match(self, plan: MatchPlan, filters: Mapping[str, Any] | None) -> execute.Match:
-        """The documents the plan and filters select."""
+    def _match(self, plan: MatchPlan | str, filters: Mapping[str, Any] | None) -> execute.Match:
+        """The documents the plan (or query text) and filters select."""
+        plan = plan_query(plan) if isinstance(plan, str) else plan
         searcher = self._searcher()
         generation = self._generation(searcher)
         matched = execute.query_mask(Evaluation(generation, searcher), plan)
