@@ -122,7 +122,9 @@ def normalize_filters(filters: Mapping[str, Any] | None) -> dict[str, list[str]]
     return result
 
 
-def merge_query_filters(filters: dict[str, list[str]], typed: Mapping[str, list[str]]) -> dict[str, list[str]]:
+def merge_query_filters(
+    filters: dict[str, list[str]], typed: Mapping[str, list[str]]
+) -> dict[str, list[str]]:
     """``filters`` with the filters typed in the query text (``source:河南日报``) added."""
     for name, values in typed.items():
         filters.setdefault(name, []).extend(v for v in values if v not in filters.get(name, []))

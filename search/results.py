@@ -87,6 +87,8 @@ def facets(counted: Mapping[str, tuple[list[tuple[str, int]], bool]], filters: M
     shown, truncated = {}, {}
     for name, (pairs, cut) in counted.items():
         selected = set(filters.get(name, []))
-        shown[name] = [{"value": value, "count": count, "selected": value in selected} for value, count in pairs]
+        shown[name] = [
+            {"value": value, "count": count, "selected": value in selected} for value, count in pairs
+        ]
         truncated[name] = cut
     return shown, truncated

@@ -159,7 +159,9 @@ class SearchIndex:
             "took_ms": round((time.perf_counter() - started) * 1000, 2),
         }
 
-    def count(self, query: str = "", filters: Mapping[str, Any] | None = None, plan: MatchPlan | None = None) -> int:
+    def count(
+        self, query: str = "", filters: Mapping[str, Any] | None = None, plan: MatchPlan | None = None
+    ) -> int:
         """How many documents a search would find (no ranking, passages or facets)."""
         return int(np.count_nonzero(self._match(plan or plan_query(query), filters).final))
 

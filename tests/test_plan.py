@@ -17,14 +17,23 @@ def match_kind(query: wq.Query) -> str | list[str]:
 
 
 def clause_shape(clause) -> tuple:
-    return clause.clause.text, match_kind(clause.match), clause.check, clause.cached, clause.key, clause.token_fields
+    return (
+        clause.clause.text,
+        match_kind(clause.match),
+        clause.check,
+        clause.cached,
+        clause.key,
+        clause.token_fields,
+    )
 
 
 def shape(plan: MatchPlan) -> dict:
     return {
         "groups": [[clause_shape(clause) for clause in group] for group in plan.groups],
         "excluded": [clause_shape(clause) for clause in plan.excluded],
-        "long": None if plan.long_words is None else ([c.clause.text for c in plan.long_words], plan.min_match),
+        "long": None
+        if plan.long_words is None
+        else ([c.clause.text for c in plan.long_words], plan.min_match),
         "terms": list(plan.highlight_terms),
         "filters": plan.filters,
     }

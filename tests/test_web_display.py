@@ -34,7 +34,11 @@ def test_marked_html_escapes_everything_but_the_marks(text, ranges, script, html
 
 @pytest.mark.parametrize(
     "cut_before, cut_after, html",
-    [(False, False, "<mark>新鄉</mark>市"), (True, False, "…<mark>新鄉</mark>市"), (True, True, "…<mark>新鄉</mark>市…")],
+    [
+        (False, False, "<mark>新鄉</mark>市"),
+        (True, False, "…<mark>新鄉</mark>市"),
+        (True, True, "…<mark>新鄉</mark>市…"),
+    ],
 )
 def test_cut_passages_carry_ellipses(cut_before, cut_after, html):
     passage = {"text": "新鄉市", "ranges": [[0, 2]], "cut_before": cut_before, "cut_after": cut_after}
@@ -44,7 +48,12 @@ def test_cut_passages_carry_ellipses(cut_before, cut_after, html):
 def test_passages_of_a_hit_become_snippets_in_the_display_script():
     stored = {"id": "x", "title": "新鄉新聞", "body": TRADITIONAL}
     hit = results.hit(stored, ["新乡"])
-    assert hit["passages"][0] == {"text": "新鄉市發布通知。", "ranges": [[0, 2]], "cut_before": False, "cut_after": False}
+    assert hit["passages"][0] == {
+        "text": "新鄉市發布通知。",
+        "ranges": [[0, 2]],
+        "cut_before": False,
+        "cut_after": False,
+    }
     shown = hit_for_display(hit, "simplified")
     assert shown["snippets"][:2] == ["<mark>新乡</mark>市发布通知。", "会议在<mark>新乡</mark>召开！"]
     assert shown["title_html"] == "<mark>新乡</mark>新闻" and shown["title"] == "新乡新闻"

@@ -96,7 +96,9 @@ def marked_html(
 
 def passage_html(passage: dict[str, Any], script: str = "original") -> Markup:
     """A passage of a hit (``search.results.passage_data``) as marked HTML."""
-    return marked_html(passage["text"], passage["ranges"], script, passage["cut_before"], passage["cut_after"])
+    return marked_html(
+        passage["text"], passage["ranges"], script, passage["cut_before"], passage["cut_after"]
+    )
 
 
 def hit_for_display(hit: dict[str, Any], script: str) -> dict[str, Any]:

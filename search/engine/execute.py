@@ -116,7 +116,9 @@ def check_verbatim(
     # verbatim: only the other candidates need their stored text read.
     # ("新闻联播" quoted: 75,000 documents read before, a handful now.)
     held = [held_as_token(evaluation, needle[0], fields[needle]) for needle in needles]
-    checked = np.array([by_needle[needle][0] & possible & ~sure for needle, sure in zip(needles, held, strict=True)])
+    checked = np.array(
+        [by_needle[needle][0] & possible & ~sure for needle, sure in zip(needles, held, strict=True)]
+    )
     holders = documents_holding(evaluation.searcher, needles, checked)
     for needle, row, kept, sure in zip(needles, checked, holders, held, strict=True):
         masks = by_needle[needle]
@@ -140,11 +142,15 @@ def filter_masks(filters: Mapping[str, list[str]], columns: FacetColumns) -> dic
         if name in ("date_from", "date_to"):
             continue
         if name == "region":  # any level: OR of the levels' masks
-            masks[name] = np.logical_or.reduce([columns.columns[level].mask(values) for level in REGION_LEVELS])
+            masks[name] = np.logical_or.reduce(
+                [columns.columns[level].mask(values) for level in REGION_LEVELS]
+            )
         else:
             masks[name] = columns.columns[name].mask(values)
     if "date_from" in filters or "date_to" in filters:
-        masks["date"] = columns.date_mask(filters.get("date_from", [None])[0], filters.get("date_to", [None])[0])
+        masks["date"] = columns.date_mask(
+            filters.get("date_from", [None])[0], filters.get("date_to", [None])[0]
+        )
     return masks
 
 

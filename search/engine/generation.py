@@ -81,4 +81,3 @@ class Generation:
             if fieldname not in self.lengths:
                 self.lengths[fieldname] = read_lengths(reader, fieldname, self.columns.size)
             return self.lengths[fieldname]
-

@@ -92,4 +92,3 @@ def _lengths_column():
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 
     return LENGTHS_COLUMN
-

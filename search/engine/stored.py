@@ -29,7 +29,6 @@ class StoredTexts:
         return self.searcher.stored_fields(docnum)
 
 
-
 def _stored_column():
     from whoosh.codec.whoosh3 import STORED_COLUMN
 
