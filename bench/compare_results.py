@@ -56,6 +56,9 @@ def queries() -> list[dict]:
     items += [{"query": word, "sort": "oldest", "per_page": 30} for word in WORDS[25:30]]
     items += [{"query": ""}, {"query": "", "page": 3, "per_page": 50}, {"query": "的"}, {"query": "()"}]
     items += [{"query": "我国经济发展取得了历史性成就和历史性变革全面深化改革开放"}, {"query": "x" * 1200}]
+    items += [{"query": f"{a}{b}"} for a, b in zip(WORDS[20:], WORDS[30:], strict=False)]  # no spaces
+    items += [{"query": f"{word} {t}"} for word, t in zip(WORDS[::7], TRADITIONAL, strict=False)]
+    items += [{"query": t, "sort": "newest", "page": 2} for t in TRADITIONAL[:5]]
     items += [{"query": "zzzz不存在的词"}, {"query": '新闻联播 "高质量发展" 河南 OR 北京 -疫情'}]
     return items
 
