@@ -16,7 +16,7 @@ from search.engine.postings import Postings
 
 
 class Evaluation:
-    """Evaluates the Whoosh query trees of ``search.query`` over whole arrays.
+    """Evaluates the Whoosh query trees of a ``search.plan.MatchPlan`` over whole arrays.
 
     ``mask`` gives the documents a query matches, exactly as Whoosh would.
     ``scores`` gives the score of every document, or of some (``docs``):
