@@ -871,6 +871,7 @@ class SearchIndex:
             title_derived=meta.get("title_derived", False),
             date_precision=meta.get("date_precision"),
             extra=meta.get("extra", {}),
+            same_text_as=meta.get("same_text_as"),
         )
         return document
 

@@ -43,13 +43,16 @@ def test_changed_file_is_replaced_and_new_file_added(tmp_path):
     assert index.search("新闻发布会")["hits"][0]["id"] == "new"
 
 
-def test_exact_duplicates_are_indexed_once_and_reported(tmp_path):
+def test_files_with_the_same_text_are_all_indexed_and_marked(tmp_path):
     articles = _copy_seeds(tmp_path)
     original = next(articles.glob("004_*.txt"))
     shutil.copy(original, articles / "copy_of_004.txt")
     summary = index_paths([articles], tmp_path / "ix", procs=1)
-    assert summary.indexed == 5
-    assert summary.duplicates == [(str(articles / "copy_of_004.txt"), original.stem)]
+    assert summary.indexed == 6
+    assert summary.same_text == [(str(articles / "copy_of_004.txt"), "copy_of_004", original.stem)]
+    index = open_index(tmp_path / "ix")
+    assert index.document("copy_of_004")["same_text_as"] == original.stem
+    assert index.document(original.stem)["same_text_as"] is None
 
 
 def test_rebuild_replaces_the_index(tmp_path):

@@ -91,7 +91,9 @@ def test_a_folder_of_good_and_bad_files(tmp_path):
 
     items = list(iter_records([tmp_path]))
     records = {item.location.replace(str(tmp_path) + "/", ""): item for item in items if isinstance(item, RawRecord)}
-    errors = {(e.path.replace(str(tmp_path) + "/", ""), e.line): e.reason for e in items if isinstance(e, LoadError)}
+    errors = {(e.path.replace(str(tmp_path) + "/", ""), e.line): e.reason for e in items
+              if isinstance(e, LoadError) and not e.skipped}  # fmt: skip
+    skipped = {e.path.replace(str(tmp_path) + "/", ""): e.reason for e in items if isinstance(e, LoadError) and e.skipped}
     assert sorted(records) == ["big5.txt", "gbk.txt", "items.jsonl:1", "items.jsonl:4", "more.jsonl.gz:1", "sub/page.html"]
     assert records["gbk.txt"].text.startswith("郑州市召开会议")
     assert records["big5.txt"].text.startswith("臺北市召開會議")
@@ -102,6 +104,8 @@ def test_a_folder_of_good_and_bad_files(tmp_path):
     assert errors[("empty.txt", None)] == "empty file"
     assert errors[("items.jsonl", 2)].startswith("invalid JSON")
     assert "no article text" in errors[("items.jsonl", 3)]
+    assert skipped == {"ignored.csv": "unsupported file type (.csv)"}
+    assert skipped == {"ignored.csv": "unsupported file type (.csv)"}
 
 
 def test_missing_path_is_reported():

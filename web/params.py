@@ -147,8 +147,13 @@ def parse_document_params(args: MultiDict) -> tuple[str, str]:
 
 def check_document_id(doc_id: str) -> str:
     """A document id as given in the path; anything is looked up, nothing is read from disk."""
+    from search.document import id_problem  # the indexer refuses the same ids
+
     if not doc_id or len(doc_id) > MAX_ID_CHARS:
         raise QueryError(f"a document id has 1 to {MAX_ID_CHARS} characters")
+    problem = id_problem(doc_id)
+    if problem:
+        raise QueryError(f"not a document id: {problem}")
     return doc_id
 
 
