@@ -1,9 +1,11 @@
 """The ``xunwen`` command: index, search and serve.
 
 Exit status: 0 when everything went well; 1 when some files or lines could
-not be indexed (they are listed; everything else was indexed); 2 for a usage
-error (bad arguments or a bad query parameter); 3 when the index is locked by
-another writer or missing.
+not be indexed (they are listed; everything else was indexed and committed);
+2 for a usage error (bad arguments or a bad query parameter); 3 when the index
+is locked by another writer, missing or damaged (``--rebuild`` starts over);
+4 when the run itself failed (disk full, a crash): nothing after its last
+commit was kept, the index is as it was.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from search.request import CLI_FILTERS, SORTS
 
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_INDEX = 0, 1, 2, 3
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_INDEX, EXIT_RUN_FAILED = 0, 1, 2, 3, 4
 DEFAULT_INDEX_DIR = "index"
 FILTER_OPTIONS = tuple(item.name for item in CLI_FILTERS)  # from the one table of filters
 
@@ -65,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_index(args: argparse.Namespace) -> int:
-    from search.indexer import IndexLockedError, index_paths
+    import traceback
+
+    from search.indexer import DiskFullError, IndexDamagedError, IndexLockedError, index_paths
 
     progress = None if args.quiet or not sys.stderr.isatty() else _progress_bar()
     try:
@@ -73,9 +77,18 @@ def run_index(args: argparse.Namespace) -> int:
             args.paths, args.index_dir, rebuild=args.rebuild, procs=args.procs,
             progress=progress, wait_for_lock=args.wait,
         )  # fmt: skip
-    except IndexLockedError as error:
+    except (IndexLockedError, IndexDamagedError) as error:
         print(f"xunwen: {error}", file=sys.stderr)
         return EXIT_INDEX
+    except DiskFullError as error:
+        print(f"xunwen: {error.strerror}: nothing of this run was committed, the index is as it was "
+              "and the run's partial files were removed; free some space and run again", file=sys.stderr)  # fmt: skip
+        return EXIT_RUN_FAILED
+    except Exception as error:  # a bug: say so, with the traceback, and a status of its own
+        traceback.print_exc()
+        print(f"xunwen: the indexing run failed ({type(error).__name__}: {error}); nothing after its "
+              "last commit was kept", file=sys.stderr)  # fmt: skip
+        return EXIT_RUN_FAILED
     finally:
         if progress:
             progress.close()
@@ -96,8 +109,8 @@ class _progress_bar:
         self.seen = 0
 
     def __call__(self, summary) -> None:
-        done = summary.indexed + summary.updated + summary.unchanged + len(summary.duplicates)
-        done += len(summary.failed)
+        done = summary.indexed + summary.updated + summary.unchanged + summary.queued
+        done += len(summary.failed) + len(summary.repeated)
         self.bar.update(done - self.seen)
         self.seen = done
         elapsed = self.bar.format_dict.get("elapsed") or 0
@@ -108,18 +121,29 @@ class _progress_bar:
         self.bar.close()
 
 
+# Skipped files are listed up to this many (a folder of images would drown the report).
+SKIPPED_LISTED = 20
+
+
 def format_summary(summary) -> str:
+    """The closing report of ``xunwen index``: counts, then one line per item that needs a look."""
     lines = [
         f"indexed {summary.indexed}, updated {summary.updated}, unchanged {summary.unchanged}, "
-        f"duplicates {len(summary.duplicates)}, failed {len(summary.failed)} "
-        f"in {summary.seconds:.1f} s"
+        f"same text as {len(summary.same_text)}, repeated id {len(summary.repeated)}, "
+        f"failed {len(summary.failed)}, skipped {len(summary.skipped)} in {summary.seconds:.1f} s"
     ]
-    for location, kept in summary.duplicates:
-        lines.append(f"  duplicate: {location} (same text as {kept})")
+    for location, doc_id, first in summary.same_text:
+        lines.append(f"  same text as {first}: {doc_id} ({location}; indexed, marked as one group)")
+    for location, doc_id in summary.repeated:
+        lines.append(f"  repeated id in this run: {doc_id} ({location}; same text, indexed once)")
     for error in summary.failed:
         lines.append(f"  failed: {error}")
     for warning in summary.warnings:
         lines.append(f"  warning: {warning}")
+    for skipped in summary.skipped[:SKIPPED_LISTED]:
+        lines.append(f"  skipped: {skipped}")
+    if len(summary.skipped) > SKIPPED_LISTED:
+        lines.append(f"  skipped: ... and {len(summary.skipped) - SKIPPED_LISTED} more (--json lists all)")
     return "\n".join(lines)
 
 

@@ -1,15 +1,20 @@
 """Building the index: records in, a committed Whoosh index and a summary out.
 
 The main process reads and cleans records and decides what each one is (new,
-changed, unchanged, duplicate); the expensive work (metadata extraction,
+changed, unchanged, same text as another, repeated); the expensive work (metadata extraction,
 segmentation, writing segments) runs in worker processes, one per core
 (``search.engine.writer``). Whoosh commits atomically, so a run that dies leaves
-the previous commit readable and complete.
+the previous commit readable and complete. A changed document's old version
+is deleted only at the commit that adds its new version, so a replacement that
+fails keeps the old one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,7 +25,7 @@ from whoosh import index as whoosh_index
 from whoosh.writing import CLEAR, LockError
 
 from search.analysis import bigrams, index_terms
-from search.document import Document, content_hash
+from search.document import Document, content_hash, id_problem
 from search.engine.segment_writer import GroupingSegmentWriter
 from search.engine.writer import PreparingWriter
 from search.extract import extract_metadata
@@ -37,6 +42,14 @@ class IndexLockedError(RuntimeError):
     """Another process is writing to the index."""
 
 
+class IndexDamagedError(RuntimeError):
+    """The index folder holds an index that cannot be read (``--rebuild`` starts over)."""
+
+
+class DiskFullError(OSError):
+    """The disk filled during a run: nothing of the run was committed, its partial files are gone."""
+
+
 @dataclass
 class PreparedDocument:
     """A document plus its postings, computed in a worker, ready to write."""
@@ -50,25 +63,34 @@ class PreparedDocument:
 
 @dataclass
 class IndexSummary:
-    """What a run did, for the closing report."""
+    """What a run did, for the closing report; counts are of what was committed."""
 
     indexed: int = 0
     updated: int = 0
     unchanged: int = 0
-    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (location, id kept)
+    same_text: list[tuple[str, str, str]] = field(default_factory=list)  # (location, id, same text as id)
+    repeated: list[tuple[str, str]] = field(default_factory=list)  # (location, id) seen earlier in this run
     failed: list[LoadError] = field(default_factory=list)
     warnings: list[LoadError] = field(default_factory=list)
+    skipped: list[LoadError] = field(default_factory=list)
+    queued: int = 0  # handed to the writer, not yet committed
     seconds: float = 0.0
     megabytes: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
+        def items(errors: list[LoadError]) -> list[dict[str, Any]]:
+            return [{"path": e.path, "line": e.line, "reason": e.reason} for e in errors]
+
         return {
             "indexed": self.indexed,
             "updated": self.updated,
             "unchanged": self.unchanged,
-            "duplicates": [{"location": where, "duplicate_of": kept} for where, kept in self.duplicates],
-            "failed": [{"path": e.path, "line": e.line, "reason": e.reason} for e in self.failed],
-            "warnings": [{"path": e.path, "line": e.line, "reason": e.reason} for e in self.warnings],
+            "same_text_as": [{"location": where, "id": doc_id, "same_text_as": first}
+                             for where, doc_id, first in self.same_text],  # fmt: skip
+            "repeated_id": [{"location": where, "id": doc_id} for where, doc_id in self.repeated],
+            "failed": items(self.failed),
+            "warnings": items(self.warnings),
+            "skipped": items(self.skipped),
             "seconds": round(self.seconds, 3),
         }
 
@@ -87,6 +109,7 @@ class CleanedRecord:
     body: str  # what is stored and searched
     content_hash: str
     id: str
+    same_text_as: str | None = None  # set when it is decided: the first id with this text
 
 
 def document_id(record: RawRecord, body_hash: str) -> str:
@@ -104,7 +127,12 @@ def clean_record(record: RawRecord) -> CleanedRecord | LoadError:
     if not body.strip():
         return LoadError(record.path, "no text left after cleaning", record.line)
     body_hash = content_hash(body)
-    return CleanedRecord(record, characters, body, body_hash, document_id(record, body_hash))
+    doc_id = document_id(record, body_hash)
+    problem = id_problem(doc_id)
+    if problem:
+        return LoadError(record.path, f"{problem}: not indexed (it could not be opened at /doc/<id>)",
+                         record.line)  # fmt: skip
+    return CleanedRecord(record, characters, body, body_hash, doc_id)
 
 
 def prepare_document(cleaned: CleanedRecord) -> PreparedDocument:
@@ -139,6 +167,7 @@ def prepare_document(cleaned: CleanedRecord) -> PreparedDocument:
         basis=dict(meta.get("basis") or {}),
         extra=extra,
         content_hash=cleaned.content_hash,
+        same_text_as=cleaned.same_text_as,
     )
     # Normalization maps character to character, so the parts can be joined.
     grams = bigrams(normalized_title + "\n" + normalized_body)
@@ -150,7 +179,8 @@ def _prepare_or_error(cleaned: CleanedRecord) -> PreparedDocument | LoadError:
         return prepare_document(cleaned)
     except Exception as error:  # one bad record must not stop the run
         record = cleaned.record
-        return LoadError(record.path, f"could not process: {type(error).__name__}: {error}", record.line)
+        return LoadError(record.path, f"could not process: {type(error).__name__}: {error}", record.line,
+                         doc_id=cleaned.id)  # fmt: skip
 
 
 _MODELLED_FIELDS = {
@@ -164,13 +194,55 @@ _MODELLED_FIELDS = {
 # ---------------------------------------------------------------------------
 
 
-def open_or_create(index_dir: str | Path) -> whoosh_index.Index:
-    """The index in ``index_dir``, created empty if there is none."""
+def open_or_create(index_dir: str | Path, rebuild: bool = False) -> whoosh_index.Index:
+    """The index in ``index_dir``, created empty if there is none.
+
+    Raises ``IndexDamagedError`` for an index that cannot be read; with
+    ``rebuild`` a damaged index is replaced by an empty one instead.
+    """
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
-    if whoosh_index.exists_in(str(index_dir), indexname=INDEX_NAME):
-        return whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
+    try:
+        if whoosh_index.exists_in(str(index_dir), indexname=INDEX_NAME):
+            return whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
+        if any(index_dir.glob(f"{INDEX_NAME}_*.seg")):
+            raise IndexDamagedError(f"the index in {index_dir} is damaged: its table of contents is missing; "
+                                    "run with --rebuild")  # fmt: skip
+    except IndexDamagedError:
+        if not rebuild:
+            raise
+    except Exception as error:  # whatever a damaged TOC makes Whoosh raise
+        if not rebuild:
+            raise _damaged(index_dir, error) from None
     return whoosh_index.create_in(str(index_dir), build_schema(), indexname=INDEX_NAME)
+
+
+def _damaged(index_dir: str | Path, error: BaseException) -> IndexDamagedError:
+    return IndexDamagedError(
+        f"the index in {index_dir} is damaged: {type(error).__name__}: {error}; run with --rebuild"
+    )
+
+
+def temp_files(index_dir: str | Path) -> list[Path]:
+    """What is in the index's temporary folder ``xunwen.tmp/`` now."""
+    temp = Path(index_dir) / f"{INDEX_NAME}.tmp"
+    return sorted(temp.iterdir()) if temp.is_dir() else []
+
+
+def remove_leftovers(ix: whoosh_index.Index, temp: Iterable[Path] = (), keep: Iterable = ()) -> None:
+    """Delete files of runs that never committed: segments no table of contents
+    names (except ``keep``, being written) and the ``temp`` files listed.
+
+    Only call it holding the write lock; ``temp`` must be listed before the
+    writer was made, as the writer puts its own files there at once.
+    """
+    try:
+        toc = ix._read_toc()
+    except Exception:  # a damaged index: leave its files for --rebuild to look at
+        return
+    whoosh_index.clean_files(ix.storage, INDEX_NAME, toc.generation, [*toc.segments, *keep])
+    for path in temp:
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
 
 
 def known_documents(ix: whoosh_index.Index) -> dict[str, str]:
@@ -196,6 +268,7 @@ def stored_fields(document: Document) -> dict[str, Any]:
         "date_precision": document.date_precision,
         "other_regions": document.regions,
         "extra": document.extra,
+        "same_text_as": document.same_text_as,
     }
 
 
@@ -240,6 +313,7 @@ class _InProcessWriter:
 
     def __init__(self, writer):
         self.writer = writer
+        self.newsegment = writer.newsegment
         self.failures: list[LoadError] = []
 
     def add_record(self, cleaned: CleanedRecord) -> None:
@@ -249,10 +323,11 @@ class _InProcessWriter:
         else:
             self.writer.add_document(**fields)
 
-    def delete_by_term(self, fieldname: str, text: str) -> None:
-        self.writer.delete_by_term(fieldname, text)
-
-    def commit(self, **kwargs) -> None:
+    def commit(self, replacing: Iterable[str] = (), **kwargs) -> None:
+        failed = {failure.doc_id for failure in self.failures}
+        for doc_id in replacing:
+            if doc_id not in failed:
+                self.writer.delete_by_term("id", doc_id)
         self.writer.commit(**kwargs)
 
     def cancel(self) -> None:
@@ -277,74 +352,115 @@ def index_paths(
     """Index every article under ``paths`` into ``index_dir``; return the summary.
 
     Incremental: new documents are added, changed ones (by content hash)
-    replaced, unchanged ones skipped, exact duplicates reported. ``rebuild``
+    replaced, unchanged ones skipped; records with their own ids and the same
+    text are all indexed, marked ``same_text_as`` the first. ``rebuild``
     replaces the whole index in one commit, so the old index stays readable
-    until the new one is complete.
+    until the new one is complete (a damaged one is started over).
+    Raises ``IndexDamagedError``, ``IndexLockedError`` or ``DiskFullError``.
     """
     started = time.perf_counter()
     summary = IndexSummary()
     procs = procs or os.cpu_count() or 1
-    ix = open_or_create(index_dir)
+    ix = open_or_create(index_dir, rebuild)
+    leftovers = temp_files(index_dir)  # of a crashed run: listed before our writer adds its own
     writer = _open_writer(ix, procs, wait_for_lock)
     try:
-        known = {} if rebuild else known_documents(ix)
-        seen_hashes = {digest: doc_id for doc_id, digest in known.items()}
-        written: dict[str, str] = {}  # id -> hash, this run
-        pending = 0
+        remove_leftovers(ix, leftovers, keep=[writer.newsegment])
+        known = {} if rebuild else _known_or_damaged(ix, index_dir)
+        seen_hashes: dict[str, str] = {}
+        for doc_id, digest in known.items():
+            seen_hashes.setdefault(digest, doc_id)
+        written: dict[str, str] = {}  # id -> hash, written this run
+        this_run: dict[str, str] = {}  # id -> hash of every document seen this run, written or unchanged
+        pending: dict[str, str] = {}  # id -> "indexed" or "updated", until the next commit
         for item in iter_records(paths):
             if isinstance(item, LoadError):
-                (summary.warnings if item.warning else summary.failed).append(item)
+                _file_item(item, summary)
                 continue
             summary.megabytes += len(item.text.encode("utf-8")) / 1e6
             cleaned = clean_record(item)
-            outcome = _decide(cleaned, known, seen_hashes, written)
+            outcome = _decide(cleaned, known, this_run)
+            if outcome in ("write", "unchanged"):
+                this_run[cleaned.id] = cleaned.content_hash
             if outcome == "write":
-                if cleaned.id in known:
-                    writer.delete_by_term("id", cleaned.id)
-                    summary.updated += 1
-                else:
-                    summary.indexed += 1
+                first = seen_hashes.setdefault(cleaned.content_hash, cleaned.id)
+                if first != cleaned.id:
+                    cleaned.same_text_as = first
+                    summary.same_text.append((cleaned.record.location, cleaned.id, first))
+                pending[cleaned.id] = "updated" if cleaned.id in known else "indexed"
                 written[cleaned.id] = cleaned.content_hash
-                seen_hashes[cleaned.content_hash] = cleaned.id
                 writer.add_record(cleaned)
-                pending += 1
+                summary.queued += 1
             else:
-                _count(outcome, cleaned, summary, seen_hashes, written)
+                _count(outcome, cleaned, summary)
             if progress:
                 progress(summary)
-            if pending >= commit_every and not rebuild:
-                _commit(writer, summary, rebuild)
+            if len(pending) >= commit_every and not rebuild:
+                _commit(writer, pending, summary, rebuild, known, written, seen_hashes)
+                writer = None
                 writer = _open_writer(ix, procs, wait_for_lock)
-                known.update(written)
-                pending = 0
-    except BaseException:
-        writer.cancel()
+        _commit(writer, pending, summary, rebuild, known, written, seen_hashes)
+    except BaseException as error:
+        _cancel(writer)
+        # The run committed nothing since its last commit: its partial segments
+        # would fill the disk again on every retry. (The lock is released by
+        # now; a run that starts in between only loses its own first segment.)
+        remove_leftovers(ix, temp_files(index_dir))
+        with contextlib.suppress(OSError):
+            (Path(index_dir) / f"{INDEX_NAME}.tmp").rmdir()
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFullError(error.errno, f"disk full while writing the index in {index_dir}") from error
         raise
-    _commit(writer, summary, rebuild)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _decide(cleaned, known: dict[str, str], seen_hashes: dict[str, str], written: dict[str, str]) -> str:
+def _cancel(writer) -> None:
+    if writer is None:
+        return
+    try:
+        writer.cancel()
+    except Exception:  # noqa: S110 - already cancelled by the commit that failed
+        pass
+
+
+def _known_or_damaged(ix, index_dir) -> dict[str, str]:
+    try:
+        return known_documents(ix)
+    except Exception as error:  # a truncated or corrupt segment
+        raise _damaged(index_dir, error) from None
+
+
+def _file_item(item: LoadError, summary: IndexSummary) -> None:
+    if item.skipped:
+        summary.skipped.append(item)
+    elif item.warning:
+        summary.warnings.append(item)
+    else:
+        summary.failed.append(item)
+
+
+def _decide(cleaned, known: dict[str, str], this_run: dict[str, str]) -> str:
     if isinstance(cleaned, LoadError):
         return "failed"
-    if known.get(cleaned.id) == cleaned.content_hash or written.get(cleaned.id) == cleaned.content_hash:
-        return "unchanged"
-    kept = seen_hashes.get(cleaned.content_hash)
-    if kept is not None and kept != cleaned.id:
-        return "duplicate"
-    if cleaned.id in written:
+    if this_run.get(cleaned.id) == cleaned.content_hash:
+        return "repeated"
+    if cleaned.id in this_run:
         return "same id"
+    if known.get(cleaned.id) == cleaned.content_hash:
+        return "unchanged"
     return "write"
 
 
-def _count(outcome: str, cleaned, summary: IndexSummary, seen_hashes, written) -> None:
+def _count(outcome: str, cleaned, summary: IndexSummary) -> None:
     if outcome == "failed":
         summary.failed.append(cleaned)
     elif outcome == "unchanged":
         summary.unchanged += 1
-    elif outcome == "duplicate":
-        summary.duplicates.append((cleaned.record.location, seen_hashes[cleaned.content_hash]))
+    elif outcome == "repeated":
+        # The same id with the same text again in this input: nothing to do, but
+        # it is not an "unchanged" document of the index either.
+        summary.repeated.append((cleaned.record.location, cleaned.id))
     elif outcome == "same id":
         # Two different texts under one id in one run: the first is kept.
         summary.failed.append(
@@ -353,12 +469,29 @@ def _count(outcome: str, cleaned, summary: IndexSummary, seen_hashes, written) -
         )  # fmt: skip
 
 
-def _commit(writer, summary: IndexSummary, rebuild: bool) -> None:
-    writer.commit(mergetype=CLEAR) if rebuild else writer.commit()
-    for failure in writer.failures:
-        summary.failed.append(failure)
-        summary.indexed -= 1  # counted when it was handed to the writer
+def _commit(writer, pending: dict[str, str], summary: IndexSummary, rebuild: bool,
+            known: dict[str, str], written: dict[str, str], seen_hashes: dict[str, str]) -> None:  # fmt: skip
+    """Commit, deleting the old versions of the replacements that were prepared;
+    count what was committed and forget what failed."""
+    replacing = [doc_id for doc_id, kind in pending.items() if kind == "updated"]
+    if rebuild:
+        writer.commit(replacing=replacing, mergetype=CLEAR)
+    else:
+        writer.commit(replacing=replacing)
+    failed = {failure.doc_id for failure in writer.failures}
+    summary.failed.extend(writer.failures)
     writer.failures = []
+    for doc_id, kind in pending.items():
+        if doc_id in failed:
+            digest = written.pop(doc_id)
+            if seen_hashes.get(digest) == doc_id:
+                del seen_hashes[digest]
+            summary.same_text = [entry for entry in summary.same_text if entry[1] != doc_id]
+        else:
+            setattr(summary, kind, getattr(summary, kind) + 1)
+            known[doc_id] = written[doc_id]
+    summary.queued = 0
+    pending.clear()
 
 
 def _acquire_writer(ix: whoosh_index.Index, wait_for_lock: float, procs: int):

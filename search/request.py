@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from search.document import MAX_ID_CHARS, id_problem
 from search.normalize import to_simplified
 
 
@@ -82,7 +83,6 @@ MAX_QUERY_CHARS = 1000
 MAX_TYPED_QUERY_CHARS = 200
 MAX_VALUES = 20  # values of one filter
 MAX_VALUE_CHARS = 100
-MAX_ID_CHARS = 500
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -204,7 +204,11 @@ def check_filter_values(name: str, values: list[str]) -> list[str]:
 
 
 def check_document_id(doc_id: str) -> str:
-    """A document id as given; anything is looked up, nothing is read from disk."""
+    """A document id as given; anything is looked up, nothing is read from disk.
+    The indexer refuses the same ids (``search.document.id_problem``)."""
     if not doc_id or len(doc_id) > MAX_ID_CHARS:
         raise QueryError(f"a document id has 1 to {MAX_ID_CHARS} characters")
+    problem = id_problem(doc_id)
+    if problem:
+        raise QueryError(f"not a document id: {problem}")
     return doc_id

@@ -77,6 +77,7 @@ def document(stored: Mapping[str, Any], terms: list[str] | tuple[str, ...]) -> d
         title_derived=meta.get("title_derived", False),
         date_precision=meta.get("date_precision"),
         extra=meta.get("extra", {}),
+        same_text_as=meta.get("same_text_as"),
     )
     return result
 

@@ -14,7 +14,7 @@ from search.cli import EXIT_INDEX, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, main
 def test_index_then_search_in_both_scripts(tmp_path, capsys):
     index_dir = str(tmp_path / "ix")
     assert main(["index", "--index-dir", index_dir, "--quiet", str(SEEDS)]) == EXIT_OK
-    assert "indexed 5, updated 0, unchanged 0, duplicates 0, failed 0" in capsys.readouterr().out
+    assert "indexed 5, updated 0, unchanged 0, same text as 0, repeated id 0, failed 0, skipped 0" in capsys.readouterr().out
     assert main(["search", "--index-dir", index_dir, "新鄉"]) == EXIT_OK
     out = capsys.readouterr().out
     assert out.startswith("2 results")

@@ -43,13 +43,16 @@ def test_changed_file_is_replaced_and_new_file_added(tmp_path):
     assert index.search("新闻发布会")["hits"][0]["id"] == "new"
 
 
-def test_exact_duplicates_are_indexed_once_and_reported(tmp_path):
+def test_files_with_the_same_text_are_all_indexed_and_marked(tmp_path):
     articles = _copy_seeds(tmp_path)
     original = next(articles.glob("004_*.txt"))
     shutil.copy(original, articles / "copy_of_004.txt")
     summary = index_paths([articles], tmp_path / "ix", procs=1)
-    assert summary.indexed == 5
-    assert summary.duplicates == [(str(articles / "copy_of_004.txt"), original.stem)]
+    assert summary.indexed == 6
+    assert summary.same_text == [(str(articles / "copy_of_004.txt"), "copy_of_004", original.stem)]
+    index = open_index(tmp_path / "ix")
+    assert index.document("copy_of_004")["same_text_as"] == original.stem
+    assert index.document(original.stem)["same_text_as"] is None
 
 
 def test_rebuild_replaces_the_index(tmp_path):
@@ -93,3 +96,33 @@ def test_a_second_writer_is_refused_with_a_clear_message(tmp_path):
     finally:
         writer.cancel()
     assert index_paths([SEEDS], tmp_path / "ix", procs=1).indexed == 5
+
+
+def _fails_for_changed(cleaned):
+    """A preparer whose work fails for the ids starting with "changed" (as a bad record would in a worker)."""
+    from search.indexer import fields_or_error
+    from search.loaders import LoadError
+
+    if cleaned.id.startswith("changed"):
+        return LoadError(cleaned.record.path, "could not process", cleaned.record.line, doc_id=cleaned.id)
+    return fields_or_error(cleaned)
+
+
+def test_a_replacement_that_fails_in_a_worker_keeps_the_old_version(tmp_path):
+    """Worker failures come back at commit time: the deletes of the old versions wait for them."""
+    from search.engine.writer import PreparingWriter
+    from search.indexer import clean_record
+    from search.loaders import RawRecord
+
+    old = [{"id": doc_id, "title": "旧版", "content": f"旧的正文{doc_id}。"} for doc_id in ("changed1", "kept1")]
+    first = tmp_path / "old.jsonl"
+    first.write_text("\n".join(json.dumps(record, ensure_ascii=False) for record in old), encoding="utf-8")
+    index_paths([first], tmp_path / "ix", procs=1)
+    writer = PreparingWriter(open_or_create(tmp_path / "ix"), _fails_for_changed, procs=2)
+    for doc_id in ("changed1", "kept1"):
+        writer.add_record(clean_record(RawRecord("new.jsonl", f"新的正文{doc_id}。", {"id": doc_id, "title": "新版"})))
+    writer.commit(replacing=["changed1", "kept1"])
+    assert [failure.doc_id for failure in writer.failures] == ["changed1"]
+    index = open_index(tmp_path / "ix")
+    assert (index.document("changed1")["title"], index.document("kept1")["title"]) == ("旧版", "新版")
+    assert index.doc_count() == 2

@@ -12,6 +12,7 @@ dies makes the whole commit fail, so no document is lost silently.
 
 from __future__ import annotations
 
+import errno
 import os
 import queue
 from collections.abc import Callable
@@ -35,6 +36,20 @@ class _PreparingTask(SubWriterTask):
         self.failures: list[LoadError] = []
 
     def run(self):
+        try:
+            self._run()
+        except BaseException as error:
+            # Tell the main process why, so that its message names the cause
+            # ("disk full") instead of "a worker died".
+            code = getattr(error, "errno", None)
+            self.resultqueue.put({"error": f"{type(error).__name__}: {error}", "errno": code})
+            if code in (errno.ENOSPC, errno.EDQUOT):
+                self.resultqueue.close()
+                self.resultqueue.join_thread()
+                os._exit(1)  # a full disk is not a bug: no traceback
+            raise
+
+    def _run(self):
         if self.lock_fd is not None:
             # The fork copied the parent's descriptor of the index lock; the lock
             # must die with the parent (kill -9 included), not with its workers.
@@ -114,6 +129,14 @@ class PreparingWriter(MpWriter, GroupingSegmentWriter):
             task.join(timeout=5)
         super().cancel()
 
+    def commit(self, replacing=(), mergetype=None, optimize=None, merge=None):
+        """Commit; ``replacing``: ids whose old versions are deleted unless their new one failed."""
+        self._replacing = list(replacing)
+        if not self._added_sub:
+            for doc_id in self._replacing:
+                self.delete_by_term("id", doc_id)
+        super().commit(mergetype=mergetype, optimize=optimize, merge=merge)
+
     def add_record(self, cleaned) -> None:
         """Queue one cleaned record for preparation and writing."""
         self.docbuffer.append(cleaned)
@@ -126,7 +149,6 @@ class PreparingWriter(MpWriter, GroupingSegmentWriter):
             self._enqueue()
         for _ in self.tasks:
             self._put_job(None)
-        segments = self._merge_segments(mergetype, optimize, merge)
         results = []
         while len(results) < len(self.tasks):
             try:
@@ -137,13 +159,21 @@ class PreparingWriter(MpWriter, GroupingSegmentWriter):
         for task in self.tasks:
             task.join()
         failed = [task for task in self.tasks if task.exitcode != 0]
-        if failed or len(results) != len(self.tasks):
+        errors = [result for result in results if isinstance(result, dict)]
+        if failed or errors or len(results) != len(self.tasks):
             self.cancel()
-            raise RuntimeError(f"{len(failed) or 'a'} indexing worker(s) died; nothing was committed")
+            _raise_worker_error(len(failed), errors)
+        new_segments = []
         for worker_segments, failures in results:
             self.failures.extend(failures)
-            segments.extend(worker_segments)
-        self._commit_segments(segments)
+            new_segments.extend(worker_segments)
+        # Old versions are deleted now that it is known which new ones were prepared.
+        failed_ids = {failure.doc_id for failure in self.failures}
+        for doc_id in getattr(self, "_replacing", ()):
+            if doc_id not in failed_ids:
+                self.delete_by_term("id", doc_id)
+        segments = self._merge_segments(mergetype, optimize, merge)
+        self._commit_segments(segments + new_segments)
 
     def _enqueue(self):
         # MpWriter pickles (code, fields) pairs; we pickle cleaned records.
@@ -171,3 +201,11 @@ class PreparingWriter(MpWriter, GroupingSegmentWriter):
                 if any(task.exitcode not in (None, 0) for task in self.tasks):
                     self.cancel()
                     raise RuntimeError("an indexing worker died; nothing was committed") from None
+
+
+def _raise_worker_error(died: int, errors: list[dict]) -> None:
+    for error in errors:
+        if error.get("errno") in (errno.ENOSPC, errno.EDQUOT):
+            raise OSError(error["errno"], f"disk full (in an indexing worker: {error['error']})")
+    cause = f": {errors[0]['error']}" if errors else ""
+    raise RuntimeError(f"{died or 'an'} indexing worker(s) died{cause}; nothing was committed")
