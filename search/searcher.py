@@ -27,13 +27,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
-from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
 from search.facets import FacetColumns
 from search.highlight import highlight_all, passages, render_html
+from search.index_health import IndexFolder, damage_reported
 from search.normalize import normalize_for_search, to_simplified
 from search.query import (
     Clause,
@@ -49,7 +49,6 @@ from search.query import (
     verbatim_query,
 )
 from search.ranking import weighting
-from search.schema import INDEX_NAME
 from search.whoosh_fixes import share_segment_bytes
 
 SORTS = ("relevance", "newest", "oldest")
@@ -68,8 +67,11 @@ _FACET_IGNORES = {
     "topic": {"topic"},
     "source": {"source"},
 }
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# ASCII digits only, to the very end ("\Z": "$" would let a final newline through).
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_MONTH_RE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])\Z")
+_YEAR_RE = re.compile(r"[0-9]{4}\Z")
+_WHOLE_RE = re.compile(r"-?[0-9]{1,18}\Z")
 REGION_LEVELS = ("province", "city", "county")
 
 
@@ -99,7 +101,7 @@ def normalize_filters(filters: Mapping[str, Any] | None) -> dict[str, list[str]]
         if name in ("date_from", "date_to"):
             result[name] = [parse_date(values[-1], name)]
         elif name in FILTER_NAMES:
-            if name == "year" and not all(value.isdigit() and len(value) == 4 for value in values):
+            if name == "year" and not all(_YEAR_RE.match(value) for value in values):
                 raise QueryError("year must be four digits")
             if name == "month" and not all(_MONTH_RE.match(value) for value in values):
                 raise QueryError("month must be YYYY-MM")
@@ -565,10 +567,9 @@ class SearchIndex:
 
     def __init__(self, index_dir: str | Path):
         self.index_dir = Path(index_dir)
-        if not whoosh_index.exists_in(str(self.index_dir), indexname=INDEX_NAME):
-            raise FileNotFoundError(f"no xunwen index in {self.index_dir}")
         share_segment_bytes()  # one copy of the index per process, not per thread
-        self._ix = whoosh_index.open_dir(str(self.index_dir), indexname=INDEX_NAME)
+        # Deleted, replaced or damaged folders: IndexMissing / IndexDamaged (search.index_health).
+        self._folder = IndexFolder(self.index_dir)
         self._local = threading.local()
         self._generations: dict[int, _Generation] = {}
         self._generations_lock = threading.Lock()
@@ -576,8 +577,9 @@ class SearchIndex:
     # -- searcher and columns, per thread and generation ------------------
 
     def _searcher(self):
+        ix, epoch = self._folder.current()
         current = getattr(self._local, "searcher", None)
-        if current is not None and not current.up_to_date():
+        if current is not None and (self._local.epoch != epoch or not current.up_to_date()):
             # Not ``current.refresh()``: Whoosh 2.7's reader reuse keeps the
             # segments of the old generation alongside the new ones, so after a
             # merge or a rebuild every document was counted twice. Opening anew
@@ -585,17 +587,20 @@ class SearchIndex:
             current.close()
             current = None
         if current is None:
-            current = self._ix.searcher(weighting=weighting())
+            with damage_reported(self.index_dir):
+                current = ix.searcher(weighting=weighting())
+            self._local.epoch = epoch
         self._local.searcher = current
         return current
 
     def _generation(self, searcher) -> _Generation:
         generation = searcher.reader().generation()
-        key = generation if generation is not None else -1
+        key = (self._local.epoch, generation if generation is not None else -1)
         with self._generations_lock:
             state = self._generations.get(key)
             if state is None:
-                state = _Generation(FacetColumns.from_reader(searcher.reader()))
+                with damage_reported(self.index_dir):
+                    state = _Generation(FacetColumns.from_reader(searcher.reader()))
                 self._generations = {key: state}  # older generations are no longer read
             return state
 
@@ -683,6 +688,8 @@ class SearchIndex:
 
     def _query_mask(self, evaluation: _Evaluation, parsed: ParsedQuery) -> np.ndarray:
         mask = evaluation.generation.columns.live.copy()
+        if parsed.unsearchable:
+            return np.zeros_like(mask)
         if is_long(parsed):
             words = long_query_words(parsed)
             matched = np.zeros(evaluation.size, dtype=np.int32)
@@ -978,10 +985,12 @@ def check_paging(page: Any, per_page: Any, sort: str | None, query: str) -> tupl
 
 
 def _whole_number(value: Any, name: str) -> int:
-    try:
+    # ASCII digits only: int() also takes "1_0", "٣" and "１０", which no URL should mean.
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return int(value)
-    except (TypeError, ValueError, OverflowError):
-        raise QueryError(f"{name} must be a whole number, got {str(value)[:20]!r}") from None
+    if isinstance(value, str) and _WHOLE_RE.match(value.strip()):
+        return int(value)
+    raise QueryError(f"{name} must be a whole number, got {str(value)[:20]!r}")
 
 
 def open_index(path: str | Path = "index") -> SearchIndex:
