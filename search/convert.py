@@ -39,12 +39,14 @@ class _Table:
 
     entries: dict[str, str]  # key -> first candidate
     singles: dict[int, str]  # one-character keys, as a translate table
-    pair_lengths: dict[str, tuple[int, ...]]  # first two characters -> key lengths, longest first
-    pair_codes: np.ndarray  # those pairs as sorted int64 codes
+    longer: dict[str, tuple[int, ...]]  # first two characters -> lengths over 2 of keys, longest first
+    pair_codes: np.ndarray  # the first two characters of every key, as sorted int64 codes
+    pair_is_key: np.ndarray  # per code: those two characters are a key themselves
+    pair_has_longer: np.ndarray  # per code: longer keys start with them
 
 
-def _pair_code(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    return (first.astype(np.int64) << 21) | second.astype(np.int64)
+def _pair_codes(points: np.ndarray) -> np.ndarray:
+    return (points[:-1].astype(np.int64) << 21) | points[1:].astype(np.int64)
 
 
 def _code_points(text: str) -> np.ndarray:
@@ -66,43 +68,74 @@ def _table(name: str) -> _Table:
     for key in entries:
         if len(key) > 1:
             lengths.setdefault(key[:2], set()).add(len(key))
-    pair_lengths = {pair: tuple(sorted(found, reverse=True)) for pair, found in lengths.items()}
-    points = [_code_points(pair) for pair in pair_lengths]
-    codes = np.array(sorted(int(_pair_code(p[:1], p[1:2])[0]) for p in points), dtype=np.int64)
-    return _Table(entries, singles, pair_lengths, codes)
+    pairs = sorted(lengths, key=lambda pair: int(_pair_codes(_code_points(pair))[0]))
+    codes = np.array([int(_pair_codes(_code_points(pair))[0]) for pair in pairs], dtype=np.int64)
+    longer = {pair: tuple(sorted((n for n in found if n > 2), reverse=True)) for pair, found in lengths.items()}
+    is_key = np.array([2 in lengths[pair] for pair in pairs], dtype=bool)
+    has_longer = np.array([bool(longer[pair]) for pair in pairs], dtype=bool)
+    return _Table(entries, singles, {p: n for p, n in longer.items() if n}, codes, is_key, has_longer)
 
 
-def _occurrences(text: str, table: _Table) -> list[tuple[int, int]]:
-    """(length, start) of every occurrence of every entry of ``table`` in ``text``."""
-    found = []
+def _occurrences(text: str, table: _Table) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, lengths) of every occurrence of every entry of ``table`` in ``text``."""
+    starts: list[np.ndarray] = []
+    lengths: list[np.ndarray] = []
     if table.singles:
-        found = [(1, start) for start, char in enumerate(text) if ord(char) in table.singles]
-    if len(text) < 2 or not table.pair_lengths:
-        return found
-    points = _code_points(text)
-    pairs = _pair_code(points[:-1], points[1:])
-    entries, pair_lengths = table.entries, table.pair_lengths
-    codes = table.pair_codes  # sorted: a binary search, not np.isin's sort of both sides per call
-    known = codes[np.minimum(np.searchsorted(codes, pairs), len(codes) - 1)] == pairs
-    for start in np.flatnonzero(known).tolist():
-        for length in pair_lengths[text[start : start + 2]]:
-            if text[start : start + length] in entries:
-                found.append((length, start))
-    return found
+        ones = np.array([start for start, char in enumerate(text) if ord(char) in table.singles], dtype=np.int64)
+        starts.append(ones)
+        lengths.append(np.ones(len(ones), dtype=np.int64))
+    if len(text) >= 2 and len(table.pair_codes):
+        pairs = _pair_codes(_code_points(text))
+        codes = table.pair_codes  # sorted: a binary search, not np.isin's sort of both sides per call
+        slot = np.minimum(np.searchsorted(codes, pairs), len(codes) - 1)
+        known = codes[slot] == pairs
+        twos = np.flatnonzero(known & table.pair_is_key[slot])
+        starts.append(twos)
+        lengths.append(np.full(len(twos), 2, dtype=np.int64))
+        entries, longer, found = table.entries, table.longer, []
+        size = len(text)
+        for start in np.flatnonzero(known & table.pair_has_longer[slot]).tolist():
+            for length in longer[text[start : start + 2]]:
+                # (a slice past the end is shorter than ``length`` and could be another key)
+                if start + length <= size and text[start : start + length] in entries:
+                    found.append((start, length))
+        if found:
+            more = np.array(found, dtype=np.int64)
+            starts.append(more[:, 0])
+            lengths.append(more[:, 1])
+    if not starts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(starts), np.concatenate(lengths)
 
 
 def _matches(text: str, table: _Table) -> list[tuple[int, int]]:
     """The (start, end) spans OpenCC converts with ``table``: longest first,
     leftmost among equals, none overlapping one taken before; by start."""
-    taken = []
-    covered = bytearray(len(text))
-    for length, start in sorted(_occurrences(text, table), key=lambda o: (-o[0], o[1])):
-        end = start + length
-        if covered.find(1, start, end) == -1:
-            covered[start:end] = b"\x01" * length
-            taken.append((start, end))
+    starts, lengths = _occurrences(text, table)
+    covered = np.zeros(len(text) + 1, dtype=np.int64)  # running count of covered characters, shifted by one
+    taken: list[tuple[int, int]] = []
+    for length in sorted(set(lengths.tolist()), reverse=True):
+        candidates = np.sort(starts[lengths == length])
+        free = candidates[covered[candidates + length] == covered[candidates]]  # inside no longer match
+        chosen, end = [], -1
+        for start in free.tolist():  # equally long ones: the leftmost of overlapping ones
+            if start >= end:
+                chosen.append(start)
+                end = start + length
+        if chosen:
+            marks = np.zeros(len(text) + 1, dtype=np.int64)
+            first = np.array(chosen, dtype=np.int64)
+            np.add.at(marks, first, 1)
+            np.add.at(marks, first + length, -1)
+            inside = np.cumsum(marks)[:-1] > 0
+            covered[1:] += np.cumsum(inside)
+            taken.extend((start, start + length) for start in chosen)
     taken.sort()
     return taken
+
+
+def _is_characters(table: _Table) -> bool:
+    return not table.pair_codes.size
 
 
 def _apply_group(text: str, tables: tuple[_Table, ...]) -> str:
@@ -110,14 +143,16 @@ def _apply_group(text: str, tables: tuple[_Table, ...]) -> str:
     if not text or not tables:
         return text
     table, rest = tables[0], tables[1:]
-    if not rest and not table.pair_lengths:
+    if not rest and _is_characters(table):
         return text.translate(table.singles)
+    # Characters alone convert each one on its own: the gaps are slices of one translation.
+    whole = text.translate(rest[0].singles) if len(rest) == 1 and _is_characters(rest[0]) else None
     pieces, position = [], 0
     for start, end in _matches(text, table):
-        pieces.append(_apply_group(text[position:start], rest))
+        pieces.append(whole[position:start] if whole is not None else _apply_group(text[position:start], rest))
         pieces.append(table.entries[text[start:end]])
         position = end
-    pieces.append(_apply_group(text[position:], rest))
+    pieces.append(whole[position:] if whole is not None else _apply_group(text[position:], rest))
     return "".join(pieces)
 
 

@@ -140,6 +140,10 @@ def document_for_display(document: dict[str, Any], script: str) -> dict[str, Any
         shown[name] = strip_bidi(convert_text(document.get(name), script))
     for name in ("title_html", "body_html"):
         shown[name] = strip_bidi(convert_html(document.get(name, ""), script))
+    shown["source"] = strip_bidi(document.get("source"))
+    for name in ("tags", "topics"):
+        if name in document:
+            shown[name] = [strip_bidi(value) for value in document[name] or []]
     return shown
 
 
