@@ -70,7 +70,9 @@ def _table(name: str) -> _Table:
             lengths.setdefault(key[:2], set()).add(len(key))
     pairs = sorted(lengths, key=lambda pair: int(_pair_codes(_code_points(pair))[0]))
     codes = np.array([int(_pair_codes(_code_points(pair))[0]) for pair in pairs], dtype=np.int64)
-    longer = {pair: tuple(sorted((n for n in found if n > 2), reverse=True)) for pair, found in lengths.items()}
+    longer = {
+        pair: tuple(sorted((n for n in found if n > 2), reverse=True)) for pair, found in lengths.items()
+    }
     is_key = np.array([2 in lengths[pair] for pair in pairs], dtype=bool)
     has_longer = np.array([bool(longer[pair]) for pair in pairs], dtype=bool)
     return _Table(entries, singles, {p: n for p, n in longer.items() if n}, codes, is_key, has_longer)
@@ -81,7 +83,9 @@ def _occurrences(text: str, table: _Table) -> tuple[np.ndarray, np.ndarray]:
     starts: list[np.ndarray] = []
     lengths: list[np.ndarray] = []
     if table.singles:
-        ones = np.array([start for start, char in enumerate(text) if ord(char) in table.singles], dtype=np.int64)
+        ones = np.array(
+            [start for start, char in enumerate(text) if ord(char) in table.singles], dtype=np.int64
+        )
         starts.append(ones)
         lengths.append(np.ones(len(ones), dtype=np.int64))
     if len(text) >= 2 and len(table.pair_codes):
@@ -149,7 +153,9 @@ def _apply_group(text: str, tables: tuple[_Table, ...]) -> str:
     whole = text.translate(rest[0].singles) if len(rest) == 1 and _is_characters(rest[0]) else None
     pieces, position = [], 0
     for start, end in _matches(text, table):
-        pieces.append(whole[position:start] if whole is not None else _apply_group(text[position:start], rest))
+        pieces.append(
+            whole[position:start] if whole is not None else _apply_group(text[position:start], rest)
+        )
         pieces.append(table.entries[text[start:end]])
         position = end
     pieces.append(whole[position:] if whole is not None else _apply_group(text[position:], rest))

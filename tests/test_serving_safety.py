@@ -87,7 +87,9 @@ def test_a_deleted_index_is_a_503_in_the_json_shape_and_an_error_page(live_index
         assert response.status_code == 503 and "索引" in response.get_data(as_text=True), path
 
 
-@pytest.mark.parametrize("how", ["delete, then move a new one in", "move a new one over it", "rebuild in place"])
+@pytest.mark.parametrize(
+    "how", ["delete, then move a new one in", "move a new one over it", "rebuild in place"]
+)
 def test_a_replaced_index_is_opened_on_the_next_request(live_index, tmp_path, how):
     index_dir, client, server = live_index
     assert ids_found(client) == {"a0", "a1", "a2"}
@@ -233,13 +235,20 @@ def test_the_web_says_the_query_had_nothing_searchable(client):
     ],
 )
 def test_numbers_that_are_not_ascii_digits_are_a_400(client, params, error):
-    assert api_json(client, "/api/search?" + urlencode(params)) == (400, {"ok": False, "error": error, "status": 400})
+    assert api_json(client, "/api/search?" + urlencode(params)) == (
+        400,
+        {"ok": False, "error": error, "status": 400},
+    )
     assert client.get("/search?" + urlencode(params)).status_code == 400
 
 
 @pytest.mark.parametrize(
     "params, echoed",
-    [({"page": "2", "per_page": "3"}, (2, 3)), ({"page": " 1 ", "per_page": "05"}, (1, 5)), ({"year": "2019"}, (1, 10))],
+    [
+        ({"page": "2", "per_page": "3"}, (2, 3)),
+        ({"page": " 1 ", "per_page": "05"}, (1, 5)),
+        ({"year": "2019"}, (1, 10)),
+    ],
 )
 def test_ascii_numbers_are_accepted(client, params, echoed):
     status, body = api_json(client, "/api/search?" + urlencode(params))
@@ -247,7 +256,10 @@ def test_ascii_numbers_are_accepted(client, params, echoed):
 
 
 def test_the_python_api_still_takes_ints(seeds_index):
-    assert (seeds_index.search("", page=2, per_page=2)["page"], seeds_index.search("", per_page=2)["pages"]) == (2, 3)
+    assert (
+        seeds_index.search("", page=2, per_page=2)["page"],
+        seeds_index.search("", per_page=2)["pages"],
+    ) == (2, 3)
 
 
 # --- bidirectional controls ---------------------------------------------------------
@@ -323,7 +335,19 @@ def corpus_texts(name: str, count: int) -> list[str]:
     return texts
 
 
-ODD_TEXTS = ["", " ", "干", "乾隆", "头发发展", "a-b,c.d?e", "后天 后来", "一\u3000二", "\ud800孤", "𠀀𡈽", "发\n发"]
+ODD_TEXTS = [
+    "",
+    " ",
+    "干",
+    "乾隆",
+    "头发发展",
+    "a-b,c.d?e",
+    "后天 后来",
+    "一\u3000二",
+    "\ud800孤",
+    "𠀀𡈽",
+    "发\n发",
+]
 
 
 @pytest.mark.parametrize("conversion", ["s2t", "t2s", "s2tw", "s2hk", "t2tw", "tw2s"])
@@ -350,7 +374,9 @@ def test_the_fast_converter_matches_opencc_on_the_corpus(corpus, conversion, nam
 
     converter = opencc.OpenCC(conversion)
     texts = corpus_texts(name, count)
-    differing = [number for number, text in enumerate(texts) if convert(text, conversion) != converter.convert(text)]
+    differing = [
+        number for number, text in enumerate(texts) if convert(text, conversion) != converter.convert(text)
+    ]
     assert (len(texts), differing) == (count, [])
 
 
