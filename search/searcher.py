@@ -71,7 +71,7 @@ _FACET_IGNORES = {
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _MONTH_RE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])\Z")
 _YEAR_RE = re.compile(r"[0-9]{4}\Z")
-_WHOLE_RE = re.compile(r"-?[0-9]{1,18}\Z")
+_WHOLE_RE = re.compile(r"-?[0-9]+\Z")
 REGION_LEVELS = ("province", "city", "county")
 
 
@@ -989,7 +989,8 @@ def _whole_number(value: Any, name: str) -> int:
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return int(value)
     if isinstance(value, str) and _WHOLE_RE.match(value.strip()):
-        return int(value)
+        digits = value.strip()  # a thousand digits are as out of range as twenty (int() refuses 4,301)
+        return int(digits) if len(digits) <= 20 else (-1 if digits.startswith("-") else 10**20)
     raise QueryError(f"{name} must be a whole number, got {str(value)[:20]!r}")
 
 
