@@ -571,7 +571,7 @@ class SearchIndex:
         # Deleted, replaced or damaged folders: IndexMissing / IndexDamaged (search.index_health).
         self._folder = IndexFolder(self.index_dir)
         self._local = threading.local()
-        self._generations: dict[int, _Generation] = {}
+        self._generations: dict[tuple[int, int], _Generation] = {}  # (folder epoch, generation)
         self._generations_lock = threading.Lock()
 
     # -- searcher and columns, per thread and generation ------------------
