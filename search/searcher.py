@@ -989,8 +989,10 @@ def _whole_number(value: Any, name: str) -> int:
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return int(value)
     if isinstance(value, str) and _WHOLE_RE.match(value.strip()):
-        digits = value.strip()  # a thousand digits are as out of range as twenty (int() refuses 4,301)
-        return int(digits) if len(digits) <= 20 else (-1 if digits.startswith("-") else 10**20)
+        try:
+            return int(value)
+        except ValueError:  # more than 4,300 digits: Python refuses to convert them
+            pass
     raise QueryError(f"{name} must be a whole number, got {str(value)[:20]!r}")
 
 
