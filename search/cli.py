@@ -148,6 +148,7 @@ def format_summary(summary) -> str:
 
 
 def run_search(args: argparse.Namespace) -> int:
+    from search.engine.health import IndexDamaged
     from search.request import QueryError
     from search.searcher import open_index
 
@@ -158,11 +159,13 @@ def run_search(args: argparse.Namespace) -> int:
         filters["date_to"] = args.date_to
     try:
         index = open_index(args.index_dir)
+        result = index.search(args.query, filters, page=args.page, per_page=args.per_page, sort=args.sort)
     except FileNotFoundError as error:
         print(f"xunwen: {error} (run `xunwen index PATH` first)", file=sys.stderr)
         return EXIT_INDEX
-    try:
-        result = index.search(args.query, filters, page=args.page, per_page=args.per_page, sort=args.sort)
+    except IndexDamaged as error:  # one line, never a traceback: the fix is to rebuild
+        print(f"xunwen: {error}", file=sys.stderr)
+        return EXIT_INDEX
     except QueryError as error:
         print(f"xunwen: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -203,15 +206,13 @@ def passage_text(passage: dict, on: str, off: str) -> str:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from whoosh import index as whoosh_index
-
+    from search.engine.health import toc_identity
     from search.indexer import index_paths
-    from search.schema import INDEX_NAME
 
     index_dir = Path(args.index_dir)
     # Only look: opening a SearchIndex here would make this process share
     # segment bytes while it builds the index (see search.engine.fixes).
-    if not whoosh_index.exists_in(str(index_dir), indexname=INDEX_NAME):
+    if toc_identity(index_dir) is None:
         if not args.build_from:
             print(f"xunwen: no index in {index_dir}; run `xunwen index PATH` or pass --build-from",
                   file=sys.stderr)  # fmt: skip
@@ -226,12 +227,19 @@ def run_serve(args: argparse.Namespace) -> int:
     with app.app_context():
         # Open the index and load its facet columns now (3 s on 75k articles),
         # so that the first visitor does not wait for it.
+        from search.engine.health import IndexDamaged
         from web.index_store import get_index
 
-        get_index().search("", per_page=1)
-    from web.serving import summarize_queue_warnings
+        try:
+            get_index().search("", per_page=1)
+        except IndexDamaged as error:
+            print(f"xunwen: {error}", file=sys.stderr)
+            return EXIT_INDEX
+    from web import SECURITY_HEADERS
+    from web.serving import add_headers_to_waitress_errors, summarize_queue_warnings
 
     summarize_queue_warnings()
+    add_headers_to_waitress_errors(SECURITY_HEADERS)
     print(f"xunwen: serving {index_dir} on http://{args.host}:{args.port}/", file=sys.stderr)
     waitress.serve(app, host=args.host, port=args.port, threads=args.threads)
     return EXIT_OK

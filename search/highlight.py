@@ -36,6 +36,8 @@ class Passage:
 
 def find_spans(text: str, terms: list[str], normalized: str | None = None) -> list[tuple[int, int]]:
     """Merged (start, end) spans of every occurrence of the normalized terms."""
+    if not any(terms):  # a document page without a query: no need to normalize 2 MB of text
+        return []
     haystack = normalized if normalized is not None else normalize_for_search(text)
     spans = []
     for term in terms:

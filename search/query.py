@@ -45,6 +45,7 @@ from search.request import MAX_QUERY_CHARS, QUERY_FILTERS
 MAX_CLAUSES = 64
 MAX_QUERY_WORDS = 40
 
+NOTHING_SEARCHABLE = "nothing searchable in the query (no letters, digits or characters): nothing found"
 FIELD_FILTERS = QUERY_FILTERS  # name:value in the text (``search.request.FILTERS``)
 _OPEN_QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』", "＂": "＂"}
 _TOKEN_RE = re.compile(r"\s+|[()（）]")
@@ -72,6 +73,9 @@ class ParsedQuery:
     filters: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what the lenient parser recovered from
     asks: bool = False  # the text ends with a question mark (outside any quotes)
+    # Text was typed but none of it can be searched (。。, "", (), -): it finds
+    # nothing, where an empty query browses everything.
+    unsearchable: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -181,4 +185,7 @@ def parse_query(text: str) -> ParsedQuery:
         parsed.notes.append("OR with nothing after it: ignored")
     if negate_next:
         parsed.notes.append("NOT with nothing after it: ignored")
+    if parsed.is_empty and not parsed.filters and text.strip():
+        parsed.unsearchable = True
+        parsed.notes.append(NOTHING_SEARCHABLE)
     return parsed

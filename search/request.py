@@ -84,8 +84,11 @@ MAX_TYPED_QUERY_CHARS = 200
 MAX_VALUES = 20  # values of one filter
 MAX_VALUE_CHARS = 100
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# ASCII digits only, to the very end ("\Z": "$" would let a final newline through).
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_MONTH_RE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])\Z")
+_YEAR_RE = re.compile(r"[0-9]{4}\Z")
+_WHOLE_RE = re.compile(r"-?[0-9]+\Z")
 
 
 def parse_date(value: str, name: str) -> str:
@@ -110,7 +113,7 @@ def normalize_filters(filters: Mapping[str, Any] | None) -> dict[str, list[str]]
         if name in DATE_FILTERS:
             result[name] = [parse_date(values[-1], name)]
         elif name in FILTERS_BY_NAME:
-            if name == "year" and not all(value.isdigit() and len(value) == 4 for value in values):
+            if name == "year" and not all(_YEAR_RE.match(value) for value in values):
                 raise QueryError("year must be four digits")
             if name == "month" and not all(_MONTH_RE.match(value) for value in values):
                 raise QueryError("month must be YYYY-MM")
@@ -180,10 +183,15 @@ def check_paging(page: Any, per_page: Any, sort: str | None, query: str) -> tupl
 
 
 def _whole_number(value: Any, name: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError, OverflowError):
-        raise QueryError(f"{name} must be a whole number, got {str(value)[:20]!r}") from None
+    # ASCII digits only: int() also takes "1_0", "٣" and "１０", which no URL should mean.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _WHOLE_RE.match(value.strip()):
+        try:
+            return int(value)
+        except ValueError:  # more than 4,300 digits: Python refuses to convert them
+            pass
+    raise QueryError(f"{name} must be a whole number, got {str(value)[:20]!r}")
 
 
 def check_typed_query(q: str) -> str:

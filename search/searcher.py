@@ -19,10 +19,11 @@ from typing import Any
 import numpy as np
 
 from search import results
-from search.engine import execute, open_for_search
+from search.engine import execute
 from search.engine.columns import FacetColumns, count_facets
 from search.engine.evaluate import Evaluation
 from search.engine.generation import Generation
+from search.engine.health import IndexFolder, damage_reported
 from search.engine.stored import document_number
 from search.plan import MatchPlan, plan_query
 from search.ranking import weighting
@@ -50,16 +51,18 @@ class SearchIndex:
 
     def __init__(self, index_dir: str | Path):
         self.index_dir = Path(index_dir)
-        self._ix = open_for_search(self.index_dir)
+        # Deleted, replaced or damaged folders: IndexMissing / IndexDamaged (search.engine.health).
+        self._folder = IndexFolder(self.index_dir)
         self._local = threading.local()
-        self._generations: dict[int, Generation] = {}
+        self._generations: dict[tuple[int, int], Generation] = {}  # (folder epoch, generation)
         self._generations_lock = threading.Lock()
 
     # -- searcher and columns, per thread and generation ------------------
 
     def _searcher(self):
+        ix, epoch = self._folder.current()
         current = getattr(self._local, "searcher", None)
-        if current is not None and not current.up_to_date():
+        if current is not None and (self._local.epoch != epoch or not current.up_to_date()):
             # Not ``current.refresh()``: Whoosh 2.7's reader reuse keeps the
             # segments of the old generation alongside the new ones, so after a
             # merge or a rebuild every document was counted twice. Opening anew
@@ -67,17 +70,20 @@ class SearchIndex:
             current.close()
             current = None
         if current is None:
-            current = self._ix.searcher(weighting=weighting())
+            with damage_reported(self.index_dir):
+                current = ix.searcher(weighting=weighting())
+            self._local.epoch = epoch
         self._local.searcher = current
         return current
 
     def _generation(self, searcher) -> Generation:
         generation = searcher.reader().generation()
-        key = generation if generation is not None else -1
+        key = (self._local.epoch, generation if generation is not None else -1)
         with self._generations_lock:
             state = self._generations.get(key)
             if state is None:
-                state = Generation(FacetColumns.from_reader(searcher.reader()))
+                with damage_reported(self.index_dir):
+                    state = Generation(FacetColumns.from_reader(searcher.reader()))
                 self._generations = {key: state}  # older generations are no longer read
             return state
 

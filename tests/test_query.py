@@ -23,6 +23,7 @@ from search.query import (
     MAX_CLAUSES,
     MAX_QUERY_CHARS,
     MAX_QUERY_WORDS,
+    NOTHING_SEARCHABLE,
     ParsedQuery,
     parse_query,
 )
@@ -72,7 +73,7 @@ UNBALANCED = "unbalanced quote: searched as plain text"
         ("(新乡 OR 郑州)", plain([("新乡", False, None), ("郑州", False, None)])),
         ("OR 新乡", plain([("新乡", False, None)], notes=["OR with nothing before it: ignored"])),
         ("新乡 OR", plain([("新乡", False, None)], notes=["OR with nothing after it: ignored"])),
-        ("OR", plain(notes=["OR with nothing before it: ignored"])),
+        ("OR", plain(notes=["OR with nothing before it: ignored", NOTHING_SEARCHABLE])),
         ("新乡 AND 郑州", plain([("新乡", False, None)], [("郑州", False, None)])),
         # exclusions
         ("-疫情 新乡", plain([("新乡", False, None)], excluded=[("疫情", False)])),
@@ -81,8 +82,8 @@ UNBALANCED = "unbalanced quote: searched as plain text"
         ("新乡 -「疫情防控」", plain([("新乡", False, None)], excluded=[("疫情防控", True)])),
         ('NOT "疫情防控" 新乡', plain([("新乡", False, None)], excluded=[("疫情防控", True)])),
         ('河南-"新乡"', plain([("河南-", False, None)], [("新乡", True, None)])),  # a hyphen inside text
-        ("NOT", plain(notes=["NOT with nothing after it: ignored"])),
-        ("-", plain()),
+        ("NOT", plain(notes=["NOT with nothing after it: ignored", NOTHING_SEARCHABLE])),
+        ("-", plain(notes=[NOTHING_SEARCHABLE])),
         # field filters (values in Simplified) and title:
         ("source:河南日报 新乡", plain([("新乡", False, None)], filters={"source": ["河南日报"]})),
         ("Source:新华社", plain(filters={"source": ["新华社"]})),
@@ -96,7 +97,7 @@ UNBALANCED = "unbalanced quote: searched as plain text"
         # nothing searchable
         ("", plain()),
         ("   ", plain()),
-        ("？？ 。", plain()),
+        ("？？ 。", plain(notes=[NOTHING_SEARCHABLE])),  # text, but nothing to search: finds nothing
     ],
 )
 def test_parse_query(text, expected):

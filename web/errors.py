@@ -1,8 +1,10 @@
 """The one error handler: ``{"ok": false, "error", "status"}`` for the API,
 an error page otherwise, and never a traceback for the client.
 
-Bad parameters (``QueryError``) are 400s; a missing index is a 503; anything
-unexpected is logged here and answered with a bare 500.
+Bad parameters (``QueryError``) are 400s; a missing, deleted or damaged
+index is a 503 (the server's state, not the client's fault: it lasts until
+the index is built again); anything unexpected is logged here and answered
+with a bare 500.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from flask import Flask, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from search.engine.health import IndexDamaged, IndexMissing
 from search.request import QueryError
 from web.index_store import IndexUnavailable
 
@@ -26,17 +29,18 @@ def wants_json() -> bool:
     return request.path == "/api" or request.path.startswith("/api/")
 
 
-def error_response(status: int, message: str):
+def error_response(status: int, message: str, title: str | None = None):
     """The response for every error, in the one JSON shape or as a page."""
+    title = title or TITLES.get(status, "出错了")
     if wants_json():
         return {"ok": False, "error": message, "status": status}, status
     try:
         page = render_template(
-            "error.html", status=status, title=TITLES.get(status, "出错了"), message=message
+            "error.html", status=status, title=title, message=message
         )
     except Exception:  # a broken template must not hide the error itself
         current_app.logger.exception("error page failed")
-        return f"{status} {TITLES.get(status, '')}", status, {"Content-Type": "text/plain; charset=utf-8"}
+        return f"{status} {title}", status, {"Content-Type": "text/plain; charset=utf-8"}
     return page, status
 
 
@@ -59,6 +63,15 @@ def _index_unavailable(error: IndexUnavailable):
     return error_response(503, str(error))
 
 
+def _index_missing(error: IndexMissing):
+    return error_response(503, "the index is not there (deleted, or not built yet)")
+
+
+def _index_damaged(error: IndexDamaged):
+    current_app.logger.error("%s", error)
+    return error_response(503, "the index is damaged and must be rebuilt", title="索引已损坏，需要重建")
+
+
 def _unexpected(error: Exception):
     current_app.logger.exception("unexpected error on %s", request.path)
     return error_response(500, "internal error")
@@ -68,4 +81,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(QueryError, _query_error)
     app.register_error_handler(IndexUnavailable, _index_unavailable)
+    app.register_error_handler(IndexMissing, _index_missing)
+    app.register_error_handler(IndexDamaged, _index_damaged)
     app.register_error_handler(Exception, _unexpected)

@@ -4,7 +4,10 @@ A ``SearchIndex`` keeps a searcher per thread and moves it to the newest
 commit before every search, so a running server sees re-indexed documents
 without a restart; opening it once keeps the per-generation facet columns
 warm across requests. An index that does not exist yet is looked for again
-on the next request.
+on the next request. A folder deleted, replaced or damaged under the running
+server is noticed by the ``SearchIndex`` itself (``search.engine.health``):
+``IndexMissing`` and ``IndexDamaged`` are 503s (``web.errors``), and a new
+index moved into place is opened on the next request.
 """
 
 from __future__ import annotations

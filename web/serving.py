@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 # waitress warns "Task queue depth is N" for every request that has to wait
 # for a thread: thousands of lines a minute under load, drowning real errors.
@@ -47,3 +48,18 @@ def summarize_queue_warnings(interval: float = QUEUE_WARNING_INTERVAL) -> QueueD
     summary = QueueDepthSummary(interval)
     logger.addFilter(summary)
     return summary
+
+
+def add_headers_to_waitress_errors(headers: Mapping[str, str]) -> None:
+    """Give the responses waitress makes itself, without asking the app (400 for a
+    malformed request line, 431 for headers too large, ...), these headers too."""
+    from waitress.task import ErrorTask
+
+    original = getattr(ErrorTask.execute, "__wrapped__", ErrorTask.execute)  # installing twice adds once
+
+    @functools.wraps(original)
+    def execute(task) -> None:
+        task.response_headers.extend(headers.items())
+        original(task)
+
+    ErrorTask.execute = execute

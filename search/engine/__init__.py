@@ -13,7 +13,6 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from search.engine import fixes
 from search.schema import INDEX_NAME
 
 
@@ -23,9 +22,8 @@ def index_exists(index_dir: str | Path) -> bool:
 
 
 def open_for_search(index_dir: str | Path) -> whoosh_index.Index:
-    """Open an index for searching: fixes applied, segment bytes shared per process."""
-    if not index_exists(index_dir):
-        raise FileNotFoundError(f"no xunwen index in {index_dir}")
-    fixes.apply()
-    fixes.share_segment_bytes()  # one copy of the index per process, not per thread
-    return whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
+    """Open an index for searching: fixes applied, segment bytes shared per
+    process, every segment checked (``health.IndexMissing``/``IndexDamaged``)."""
+    from search.engine.health import open_checked
+
+    return open_checked(index_dir)

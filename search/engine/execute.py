@@ -55,6 +55,8 @@ class Match:
 def query_mask(evaluation: Evaluation, plan: MatchPlan) -> np.ndarray:
     """The live documents the plan's query matches (filters aside)."""
     mask = evaluation.generation.columns.live.copy()
+    if plan.parsed.unsearchable:  # text typed, none of it searchable (。。, "", ()): nothing
+        return np.zeros_like(mask)
     if plan.long_words is not None:
         matched = np.zeros(evaluation.size, dtype=np.int32)
         for word in plan.long_words:
