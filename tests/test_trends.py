@@ -99,6 +99,56 @@ def test_chart_labels_fit_inside_the_picture():
     half = len("2012-01") * chart.CHAR_WIDTH / 2
     assert all(x - half >= 0 and x + half <= drawn.width for x, _ in drawn.x_ticks)
     xs = [x for x, _ in drawn.x_ticks]
-    assert all(b - a >= 2 * half for a, b in zip(xs, xs[1:]))  # neighbours never overlap
+    assert all(b - a >= 2 * half for a, b in zip(xs, xs[1:], strict=False))  # neighbours never overlap
     assert drawn.y_ticks[0][1] == "0" and drawn.y_ticks[-1][1] == "20"
     assert len(drawn.lines[0].points) == len(keys)
+
+
+def test_atom_feed_parses_back_with_a_real_feed_parser():
+    import feedparser
+
+    from web import feed
+
+    entries = [
+        {"link": "http://127.0.0.1:5000/doc/a%2Fb", "title": "臺北 <b>地震</b> & 救援", "published": "2020-03-05",
+         "source": "中央社", "region": "台湾省", "summary": "地震造成 <script>x</script> 損失"},
+        {"link": "http://127.0.0.1:5000/doc/c", "title": "", "published": "2019", "source": None, "summary": ""},
+    ]  # fmt: skip
+    text = feed.atom_feed("寻闻：地震", "http://127.0.0.1:5000/feed.atom?q=地震", "http://127.0.0.1:5000/search?q=地震", entries)
+    parsed = feedparser.parse(text)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    assert parsed.feed.title == "寻闻：地震"
+    assert [entry.title for entry in parsed.entries] == ["臺北 <b>地震</b> & 救援", "http://127.0.0.1:5000/doc/c"]
+    assert parsed.entries[0].link == "http://127.0.0.1:5000/doc/a%2Fb"
+    assert parsed.entries[0].author == "中央社"
+    assert parsed.entries[0].published == "2020-03-05T00:00:00Z"
+    assert parsed.feed.updated == "2020-03-05T00:00:00Z"
+
+
+def test_csv_export_round_trips_through_the_csv_module():
+    import csv
+    import io
+
+    from web import export
+
+    rows = [
+        {"id": "a,1", "title": '他说"好"\n第二行', "topics": ["灾害", "救援"], "score": 1.23456, "source": None},
+        {"id": "b", "title": "普通"},
+    ]
+    text = "".join(export.csv_lines(rows))
+    assert text.startswith("\ufeffid,title,")
+    parsed = list(csv.DictReader(io.StringIO(text[1:], newline="")))
+    assert [row["id"] for row in parsed] == ["a,1", "b"]
+    assert parsed[0]["title"] == '他说"好"\n第二行'
+    assert parsed[0]["topics"] == "灾害;救援" and parsed[0]["score"] == "1.2346" and parsed[0]["source"] == ""
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("地震", "xunwen-地震-2026-12-01.csv"), ('a/b:"c"', "xunwen-a_b_c-2026-12-01.csv"), ("", "xunwen-all-2026-12-01.csv")],
+)
+def test_export_file_name_says_the_query_and_date(query, expected):
+    from web import export
+
+    assert export.file_name(query, "2026-12-01", "csv") == expected
