@@ -18,7 +18,9 @@ MAX_KEYWORDS = 50
 MIN_RESULT_DF = 2  # a word in a single matching document says nothing of the set
 
 
-def log_likelihood(target: np.ndarray, target_size: int, reference: np.ndarray, reference_size: int) -> np.ndarray:
+def log_likelihood(
+    target: np.ndarray, target_size: int, reference: np.ndarray, reference_size: int
+) -> np.ndarray:
     """G2 of each word: ``target`` documents of ``target_size`` hold it against
     ``reference`` of ``reference_size``. Positive only where over-represented."""
     target = target.astype(np.float64)

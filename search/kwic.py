@@ -42,10 +42,18 @@ def _flat(text: str) -> str:
     return text.replace("\r", " ").replace("\n", " ")
 
 
-def lines_in_text(text: str, terms: list[str], width: int = DEFAULT_WIDTH) -> list[tuple[int, int, str, str, str]]:
+def lines_in_text(
+    text: str, terms: list[str], width: int = DEFAULT_WIDTH
+) -> list[tuple[int, int, str, str, str]]:
     """(start, end, left, match, right) of every occurrence of the normalized ``terms``."""
     return [
-        (start, end, _flat(text[max(0, start - width) : start]), text[start:end], _flat(text[end : end + width]))
+        (
+            start,
+            end,
+            _flat(text[max(0, start - width) : start]),
+            text[start:end],
+            _flat(text[end : end + width]),
+        )
         for start, end in find_spans(text, terms)
     ]
 
@@ -55,8 +63,15 @@ def document_lines(stored: Mapping[str, Any], terms: list[str], width: int = DEF
     body = stored.get("body") or ""
     return [
         KwicLine(
-            str(stored.get("id")), start, end, left, match, right,
-            stored.get("date"), stored.get("source"), stored.get("title") or "",
+            str(stored.get("id")),
+            start,
+            end,
+            left,
+            match,
+            right,
+            stored.get("date"),
+            stored.get("source"),
+            stored.get("title") or "",
         )  # fmt: skip
         for start, end, left, match, right in lines_in_text(body, terms, width)
     ]

@@ -54,8 +54,13 @@ def test_share_is_count_over_the_collection_and_null_where_it_is_empty():
 
 @pytest.mark.parametrize(
     ("first", "last", "expected"),
-    [(20200301, 20200320, "day"), (20200101, 20230601, "week"), (20200101, 20231231, "month"), (20120702, 20260821, "month"),
-     (18000101, 20260101, "year")],  # fmt: skip
+    [
+        (20200301, 20200320, "day"),
+        (20200101, 20230601, "week"),
+        (20200101, 20231231, "month"),
+        (20120702, 20260821, "month"),
+        (18000101, 20260101, "year"),
+    ],  # fmt: skip
 )
 def test_auto_interval_keeps_the_chart_readable(first, last, expected):
     assert trends.choose_interval(first, last) == expected
@@ -114,12 +119,17 @@ def test_atom_feed_parses_back_with_a_real_feed_parser():
          "source": "中央社", "region": "台湾省", "summary": "地震造成 <script>x</script> 損失"},
         {"link": "http://127.0.0.1:5000/doc/c", "title": "", "published": "2019", "source": None, "summary": ""},
     ]  # fmt: skip
-    text = feed.atom_feed("寻闻：地震", "http://127.0.0.1:5000/feed.atom?q=地震", "http://127.0.0.1:5000/search?q=地震", entries)
+    text = feed.atom_feed(
+        "寻闻：地震", "http://127.0.0.1:5000/feed.atom?q=地震", "http://127.0.0.1:5000/search?q=地震", entries
+    )
     parsed = feedparser.parse(text)
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.version == "atom10"
     assert parsed.feed.title == "寻闻：地震"
-    assert [entry.title for entry in parsed.entries] == ["臺北 <b>地震</b> & 救援", "http://127.0.0.1:5000/doc/c"]
+    assert [entry.title for entry in parsed.entries] == [
+        "臺北 <b>地震</b> & 救援",
+        "http://127.0.0.1:5000/doc/c",
+    ]
     assert parsed.entries[0].link == "http://127.0.0.1:5000/doc/a%2Fb"
     assert parsed.entries[0].author == "中央社"
     assert parsed.entries[0].published == "2020-03-05T00:00:00Z"
@@ -130,10 +140,16 @@ def test_csv_export_round_trips_through_the_csv_module():
     import csv
     import io
 
-    from web import export
+    from search import export
 
     rows = [
-        {"id": "a,1", "title": '他说"好"\n第二行', "topics": ["灾害", "救援"], "score": 1.23456, "source": None},
+        {
+            "id": "a,1",
+            "title": '他说"好"\n第二行',
+            "topics": ["灾害", "救援"],
+            "score": 1.23456,
+            "source": None,
+        },
         {"id": "b", "title": "普通"},
     ]
     text = "".join(export.csv_lines(rows))
@@ -146,9 +162,13 @@ def test_csv_export_round_trips_through_the_csv_module():
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("地震", "xunwen-地震-2026-12-01.csv"), ('a/b:"c"', "xunwen-a_b_c-2026-12-01.csv"), ("", "xunwen-all-2026-12-01.csv")],
+    [
+        ("地震", "xunwen-地震-2026-12-01.csv"),
+        ('a/b:"c"', "xunwen-a_b_c-2026-12-01.csv"),
+        ("", "xunwen-all-2026-12-01.csv"),
+    ],
 )
 def test_export_file_name_says_the_query_and_date(query, expected):
-    from web import export
+    from search import export
 
     assert export.file_name(query, "2026-12-01", "csv") == expected

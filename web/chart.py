@@ -66,7 +66,9 @@ def format_value(value: float, share: bool) -> str:
     return f"{value:,.0f}" if value >= 1 or value == 0 else f"{value:.2g}"
 
 
-def line_chart(keys: list[str], series: list[tuple[str, list[float | None], list[str]]], share: bool = False) -> Chart:
+def line_chart(
+    keys: list[str], series: list[tuple[str, list[float | None], list[str]]], share: bool = False
+) -> Chart:
     """A chart of ``series`` = [(name, value per key, search URL per key)] over ``keys``."""
     highest = max((value or 0 for _, values, _ in series for value in values), default=0)
     ceiling = nice_ceiling(highest) if highest else 1.0
@@ -91,8 +93,14 @@ def line_chart(keys: list[str], series: list[tuple[str, list[float | None], list
         for index, (key, value, url) in enumerate(zip(keys, values, urls, strict=True)):
             shown = value or 0.0
             line.points.append(
-                Point(round(x_of(index), 1), round(y_of(shown), 1), key, shown,
-                      f"{name} · {key}: {format_value(shown, share)}", url)  # fmt: skip
+                Point(
+                    round(x_of(index), 1),
+                    round(y_of(shown), 1),
+                    key,
+                    shown,
+                    f"{name} · {key}: {format_value(shown, share)}",
+                    url,
+                )  # fmt: skip
             )
         lines.append(line)
     every = max(1, math.ceil((widest + LABEL_GAP) / slot)) if len(keys) > 1 else 1

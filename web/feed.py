@@ -38,7 +38,7 @@ def entry_xml(entry: Mapping[str, Any]) -> str:
     parts = [
         _element("id", entry["link"]),
         _element("title", entry.get("title") or entry["link"]),
-        f"<link rel=\"alternate\" type=\"text/html\" href={quoteattr(entry['link'])}/>",
+        f'<link rel="alternate" type="text/html" href={quoteattr(entry["link"])}/>',
         _element("updated", atom_time(entry.get("published"))),
     ]
     if entry.get("published"):
@@ -61,8 +61,8 @@ def atom_feed(title: str, feed_url: str, page_url: str, entries: Iterable[Mappin
         _element("id", feed_url),
         _element("title", title),
         _element("updated", updated),
-        f"<link rel=\"self\" type=\"application/atom+xml\" href={quoteattr(feed_url)}/>",
-        f"<link rel=\"alternate\" type=\"text/html\" href={quoteattr(page_url)}/>",
+        f'<link rel="self" type="application/atom+xml" href={quoteattr(feed_url)}/>',
+        f'<link rel="alternate" type="text/html" href={quoteattr(page_url)}/>',
         _element("generator", "xunwen"),
     ]
     return "\n".join([*head, *(entry_xml(entry) for entry in entries), "</feed>"]) + "\n"

@@ -1,4 +1,6 @@
-"""Export of every matching document as CSV or JSON Lines, streamed row by row.
+"""Export formats: every matching document as CSV or JSON Lines, row by row.
+
+Plain text shared by the web's downloads and the CLI (no HTML here).
 
 CSV opens in Excel with Chinese intact: UTF-8 with a BOM, every field quoted
 by the ``csv`` module's rules, lists joined with ``;``. JSONL carries the same
@@ -55,3 +57,12 @@ def file_name(query: str, day: str, extension: str) -> str:
     """``xunwen-地震-2026-12-01.csv``: the query (made safe for a file name) and the date."""
     safe = re.sub(r"[\s\\/:*?\"<>|\x00-\x1f]+", "_", query).strip("_.")[:40] or "all"
     return f"xunwen-{safe}-{day}.{extension}"
+
+
+def table_csv(header: list[str], rows: Iterable[list[Any]]) -> str:
+    """A small table (a trend, a concordance) as one CSV text with a BOM."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([[_cell(value) for value in row] for row in rows])
+    return BOM + buffer.getvalue()
