@@ -247,13 +247,11 @@ def kwic_page():
             url_for("analysis.api_kwic_csv") + "?" + urlencode(base + [("sort_lines", data["sort"])])
         )
         last = max(1, -(-min(data["listed"], data["total_lines"]) // data["per_page"]))
-        page_url = lambda number: (
-            url_for("analysis.kwic_page")
-            + "?"
-            + urlencode(  # noqa: E731
-                [*base, ("sort_lines", data["sort"]), ("page", str(number))]
-            )
-        )
+
+        def page_url(number: int) -> str:
+            arguments = [*base, ("sort_lines", data["sort"]), ("page", str(number))]
+            return url_for("analysis.kwic_page") + "?" + urlencode(arguments)
+
         view["previous"] = page_url(data["page"] - 1) if data["page"] > 1 else None
         view["next"] = page_url(data["page"] + 1) if data["page"] < last else None
         view["links"] = [
