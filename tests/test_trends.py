@@ -105,7 +105,7 @@ def test_chart_labels_fit_inside_the_picture():
     assert all(x - half >= 0 and x + half <= drawn.width for x, _ in drawn.x_ticks)
     xs = [x for x, _ in drawn.x_ticks]
     assert all(b - a >= 2 * half for a, b in zip(xs, xs[1:], strict=False))  # neighbours never overlap
-    assert drawn.y_ticks[0][1] == "0" and drawn.y_ticks[-1][1] == "20"
+    assert [label for _, label in drawn.y_ticks] == ["0", "5", "10", "15", "20", "25"]
     assert len(drawn.lines[0].points) == len(keys)
 
 
@@ -172,3 +172,10 @@ def test_export_file_name_says_the_query_and_date(query, expected):
     from search import export
 
     assert export.file_name(query, "2026-12-01", "csv") == expected
+
+
+def test_small_counts_tick_by_whole_documents():
+    drawn = chart.line_chart(["2018", "2019"], [("x", [1.0, 2.0], ["/", "/"])])
+    assert [label for _, label in drawn.y_ticks] == ["0", "1", "2", "3", "4", "5"]
+    shares = chart.line_chart(["2018", "2019"], [("x", [0.01, 0.034], ["/", "/"])], share=True)
+    assert [label for _, label in shares.y_ticks] == ["0%", "1%", "2%", "3%", "4%", "5%"]

@@ -71,11 +71,15 @@ def line_chart(
 ) -> Chart:
     """A chart of ``series`` = [(name, value per key, search URL per key)] over ``keys``."""
     highest = max((value or 0 for _, values, _ in series for value in values), default=0)
-    ceiling = nice_ceiling(highest) if highest else 1.0
+    # Ticks at a "nice" step; counts step by whole numbers (no tick reads 0.4 documents).
+    step = nice_ceiling(highest / Y_TICKS) if highest else 1.0 / Y_TICKS
+    if not share:
+        step = max(1.0, float(math.ceil(step)))
+    ceiling = step * Y_TICKS
     # Margins wide enough that no label is clipped: the widest y label on the
     # left, half of the first and last x label (centred on their points).
     widest = max((len(key) for key in keys), default=4) * CHAR_WIDTH
-    widest_y = max(len(format_value(ceiling * step / Y_TICKS, share)) for step in range(Y_TICKS + 1))
+    widest_y = max(len(format_value(step * number, share)) for number in range(Y_TICKS + 1))
     left = max(LEFT, widest_y * CHAR_WIDTH + LABEL_GAP, widest / 2 + 4)
     right = WIDTH - max(RIGHT, widest / 2 + 4)
     top, bottom = TOP, HEIGHT - BOTTOM
@@ -106,7 +110,6 @@ def line_chart(
     every = max(1, math.ceil((widest + LABEL_GAP) / slot)) if len(keys) > 1 else 1
     x_ticks = [(round(x_of(index), 1), key) for index, key in enumerate(keys) if index % every == 0]
     y_ticks = [
-        (round(y_of(ceiling * step / Y_TICKS), 1), format_value(ceiling * step / Y_TICKS, share))
-        for step in range(Y_TICKS + 1)
+        (round(y_of(step * number), 1), format_value(step * number, share)) for number in range(Y_TICKS + 1)
     ]
     return Chart(WIDTH, HEIGHT, lines, x_ticks, y_ticks, (left, top, right, bottom))
