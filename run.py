@@ -91,9 +91,14 @@ def load(args: list[str]) -> None:
     sh(PYTHON, ROOT / "bench" / "load_test.py", "--index-dir", index_dir, *args)
 
 
+LINTED = ("search", "web", "tests", "bench", "scripts", "run.py")
+
+
 def lint(args: list[str]) -> None:
+    """``ruff check`` and ``ruff format --check``: both must pass."""
     ensure_venv("test")
-    sh(VENV / "bin" / "ruff", "check", "search", "web", "tests", "bench", "scripts", *args)
+    sh(VENV / "bin" / "ruff", "check", *LINTED, *args)
+    sh(VENV / "bin" / "ruff", "format", "--check", *LINTED)
 
 
 COMMANDS = {"serve": serve, "test": test, "bench": bench, "eval": evaluate, "load": load, "lint": lint}

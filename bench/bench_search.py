@@ -84,9 +84,11 @@ def groupedby_runner(index):
     from whoosh import query as wq
     from whoosh import sorting
 
-    from search.highlight import passages, render_html
-    from search.query import highlight_terms, parse_query, scoring_query
-    from search.schema import FACET_FIELDS
+    from search import results as result_dicts
+    from search.plan import highlight_terms, scoring_query
+    from search.query import parse_query
+    from search.request import FACETS as FACET_FIELDS
+    from web.display import passage_html
 
     searcher = index._searcher()
 
@@ -111,7 +113,7 @@ def groupedby_runner(index):
         )
         counts = {name: results.groups(name) for name in facets.names()}
         terms = highlight_terms(parsed)
-        hits = [[render_html(p) for p in passages(hit.get("body", ""), terms)] for hit in results]
+        hits = [[passage_html(p) for p in result_dicts.hit(hit, terms)["passages"]] for hit in results]
         return len(results), counts, hits
 
     return run

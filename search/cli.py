@@ -14,9 +14,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from search.request import CLI_FILTERS, SORTS
+
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_INDEX = 0, 1, 2, 3
 DEFAULT_INDEX_DIR = "index"
-FILTER_OPTIONS = ("province", "city", "county", "region", "topic", "source", "year")
+FILTER_OPTIONS = tuple(item.name for item in CLI_FILTERS)  # from the one table of filters
 
 
 def _add_index_dir(parser: argparse.ArgumentParser) -> None:
@@ -41,11 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_index_dir(search)
     search.add_argument("query", nargs="?", default="", help='words, "phrases", OR, -word, source:名称')
     search.add_argument("--json", action="store_true", help="print the result dict as JSON")
-    for name in FILTER_OPTIONS:
-        search.add_argument(f"--{name}", action="append", default=None, help=f"filter by {name} (repeatable)")
+    for item in CLI_FILTERS:
+        search.add_argument(f"--{item.name}", action="append", default=None, help=item.help)
     search.add_argument("--date-from", help="YYYY-MM-DD, inclusive")
     search.add_argument("--date-to", help="YYYY-MM-DD, inclusive")
-    search.add_argument("--sort", choices=("relevance", "newest", "oldest"), default=None)
+    search.add_argument("--sort", choices=SORTS, default=None)
     search.add_argument("--page", type=int, default=1)
     search.add_argument("--per-page", type=int, default=10)
 
@@ -124,7 +126,8 @@ def format_summary(summary) -> str:
 
 
 def run_search(args: argparse.Namespace) -> int:
-    from search.searcher import QueryError, open_index
+    from search.request import QueryError
+    from search.searcher import open_index
 
     filters = {name: getattr(args, name) for name in FILTER_OPTIONS if getattr(args, name)}
     if args.date_from:
@@ -149,9 +152,7 @@ def run_search(args: argparse.Namespace) -> int:
 
 
 def format_result(result: dict, color: bool = False) -> str:
-    """Hits as text: the <mark> of snippets becomes bold (or [brackets])."""
-    import html
-
+    """Hits as text: the matches of passages in bold red (or [brackets])."""
     on, off = ("\033[1;31m", "\033[0m") if color else ("[", "]")
     lines = [f"{result['total']} results ({result['took_ms']} ms)"]
     for note in result.get("notes", []):
@@ -164,10 +165,19 @@ def format_result(result: dict, color: bool = False) -> str:
         lines.append(f"\n{rank}. {hit['title']}  [{hit['id']}]")
         if facts:
             lines.append(f"   {facts}")
-        for snippet in hit["snippets"]:
-            text = snippet.replace("<mark>", on).replace("</mark>", off)
-            lines.append("   " + html.unescape(text))
+        for passage in hit["passages"]:
+            lines.append("   " + passage_text(passage, on, off))
     return "\n".join(lines)
+
+
+def passage_text(passage: dict, on: str, off: str) -> str:
+    """A passage (``search.results.passage_data``) as terminal text, matches between ``on`` and ``off``."""
+    text, pieces, position = passage["text"], [], 0
+    for start, end in passage["ranges"]:
+        pieces += [text[position:start], on, text[start:end], off]
+        position = end
+    pieces.append(text[position:])
+    return ("…" if passage["cut_before"] else "") + "".join(pieces) + ("…" if passage["cut_after"] else "")
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -178,7 +188,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     index_dir = Path(args.index_dir)
     # Only look: opening a SearchIndex here would make this process share
-    # segment bytes while it builds the index (see search.whoosh_fixes).
+    # segment bytes while it builds the index (see search.engine.fixes).
     if not whoosh_index.exists_in(str(index_dir), indexname=INDEX_NAME):
         if not args.build_from:
             print(f"xunwen: no index in {index_dir}; run `xunwen index PATH` or pass --build-from",

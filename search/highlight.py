@@ -4,15 +4,13 @@ Matching happens in the normalized text (Simplified, ASCII lower-cased),
 which has exactly the length of the original, so a span found there marks
 the same characters of the original in its own script: ``新乡`` marks
 ``新鄉``. Passages are data (text plus ranges); HTML is made only at the
-edge, by ``render_html``, which escapes every character of the document.
+edge, by ``web.display.marked_html``, which escapes every character.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from html import escape, unescape
 
 from search.normalize import normalize_for_search
 
@@ -23,7 +21,6 @@ _SENTENCE_RE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」
 _CLAUSE_MARKS = frozenset("，、：,:")
 PASSAGE_CHARS = 140  # a passage longer than this is cut around its first match
 MAX_PASSAGES = 3
-_MARK_RE = re.compile(r"(</?mark>)")
 
 
 @dataclass(frozen=True)
@@ -147,42 +144,3 @@ def _clause_end(text: str, window_start: int, window_end: int, first_match_end: 
         if text[position - 1] in _CLAUSE_MARKS and position - window_start > 20:
             return position
     return window_end
-
-
-def render_html(passage: Passage) -> str:
-    """The passage as HTML: every character escaped, matches in ``<mark>``."""
-    return mark_html(passage.text, list(passage.ranges), passage.cut_before, passage.cut_after)
-
-
-def mark_html(
-    text: str, ranges: list[tuple[int, int]], cut_before: bool = False, cut_after: bool = False
-) -> str:
-    """Escape ``text`` and wrap the ranges in ``<mark>``."""
-    pieces = ["…"] if cut_before else []
-    position = 0
-    for start, end in ranges:
-        pieces.append(escape(text[position:start]))
-        pieces.append("<mark>" + escape(text[start:end]) + "</mark>")
-        position = end
-    pieces.append(escape(text[position:]))
-    if cut_after:
-        pieces.append("…")
-    return "".join(pieces)
-
-
-def highlight_all(text: str, terms: list[str]) -> str:
-    """The whole text as escaped HTML with every match marked (the document page)."""
-    return mark_html(text, find_spans(text, terms))
-
-
-def convert_marked(html: str, convert: Callable[[str], str]) -> str:
-    """Apply ``convert`` (a script conversion that may change length) to the
-    text between the marks of HTML made by ``mark_html``, keeping the marks:
-    marks are never searched for again in converted text."""
-    pieces = []
-    for piece in _MARK_RE.split(html):
-        if piece in ("<mark>", "</mark>"):
-            pieces.append(piece)
-        elif piece:
-            pieces.append(escape(convert(unescape(piece))))
-    return "".join(pieces)

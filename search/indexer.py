@@ -3,7 +3,7 @@
 The main process reads and cleans records and decides what each one is (new,
 changed, unchanged, duplicate); the expensive work (metadata extraction,
 segmentation, writing segments) runs in worker processes, one per core
-(``search.writer``). Whoosh commits atomically, so a run that dies leaves
+(``search.engine.writer``). Whoosh commits atomically, so a run that dies leaves
 the previous commit readable and complete.
 """
 
@@ -21,12 +21,12 @@ from whoosh.writing import CLEAR, LockError
 
 from search.analysis import bigrams, index_terms
 from search.document import Document, content_hash
+from search.engine.segment_writer import GroupingSegmentWriter
+from search.engine.writer import PreparingWriter
 from search.extract import extract_metadata
 from search.loaders import LoadError, RawRecord, iter_records
 from search.normalize import clean_characters, normalize_for_search, strip_boilerplate
 from search.schema import INDEX_NAME, Postings, build_schema
-from search.segment_writer import GroupingSegmentWriter
-from search.writer import PreparingWriter
 
 # Commit an incremental run every so many documents, so that a run that is
 # killed keeps most of its work; the next run skips what was committed.

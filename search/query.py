@@ -1,7 +1,8 @@
-"""The query language: parsing user text and building Whoosh queries.
+"""The query language: parsing user text into a ``ParsedQuery``.
 
-Nothing here runs a search (``search.searcher`` does), so every rule can be
-tested without an index. The parser is lenient: malformed syntax (an
+How a parsed query is matched and ranked is decided in ``search.plan``; nothing
+here builds Whoosh queries or runs a search, so every rule can be tested
+without an index. The parser is lenient: malformed syntax (an
 unbalanced quote, a lone ``OR``, stray brackets) is searched as literal text
 and reported in ``ParsedQuery.notes``, never raised.
 
@@ -17,7 +18,7 @@ Syntax::
 
 A question (锣鼓经是什么？) or a run of more than four words is natural
 language: documents are ranked by how many of its words they match and need
-only a quarter of them (``is_long``, ``min_should_match``).
+only a quarter of them (``search.plan.is_long``, ``min_should_match``).
 
 Wildcards (``*``, ``?``) and brackets are not operators: they separate words.
 A query is cut after 1,000 characters, 64 terms or 40 words, with a note.
@@ -25,24 +26,12 @@ A query is cut after 1,000 characters, 64 terms or 40 words, with a note.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
-from whoosh import query as wq
-
-from search.analysis import bigrams, segment_words, tokenize
+from search.analysis import tokenize
 from search.normalize import clean_characters, normalize_for_search, to_simplified
-from search.ranking import (
-    CHARS_WEIGHT,
-    LONG_QUERY_MIN_SHARE,
-    LONG_QUERY_WORDS,
-    QUESTION_PREFIXES,
-    QUESTION_WORDS,
-    STOP_WORDS,
-    TITLE_BOOST,
-    VERBATIM_SCORE,
-)
+from search.request import MAX_QUERY_CHARS, QUERY_FILTERS
 
 # Longer queries are cut, and said so in the notes: every word is looked up
 # (and the character pairs around it), so these bound the work of one search.
@@ -52,11 +41,11 @@ from search.ranking import (
 # known-item queries of the evaluation; of 3,000 such xwlb sentences the
 # longest had 39). On the 75k-article corpus (2 busy cores) a search of 40
 # words took about 2 s cold, one of 1,000 characters of prose (250 words) 7-11 s.
-MAX_QUERY_CHARS = 1000
+# (MAX_QUERY_CHARS = 1000 is stated in ``search.request``.)
 MAX_CLAUSES = 64
 MAX_QUERY_WORDS = 40
 
-FIELD_FILTERS = ("source", "province", "city", "county", "region", "topic", "year")
+FIELD_FILTERS = QUERY_FILTERS  # name:value in the text (``search.request.FILTERS``)
 _OPEN_QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』", "＂": "＂"}
 _TOKEN_RE = re.compile(r"\s+|[()（）]")
 
@@ -193,189 +182,3 @@ def parse_query(text: str) -> ParsedQuery:
     if negate_next:
         parsed.notes.append("NOT with nothing after it: ignored")
     return parsed
-
-
-# ---------------------------------------------------------------------------
-# Building Whoosh queries
-# ---------------------------------------------------------------------------
-
-
-def _is_question_word(word: str) -> bool:
-    return word in QUESTION_WORDS or word.startswith(QUESTION_PREFIXES)
-
-
-def is_stop_word(word: str) -> bool:
-    """Function and question words: they need not match and do not count."""
-    return word in STOP_WORDS or _is_question_word(word)
-
-
-def query_words(clause: Clause, drop_stop_words: bool = False) -> list[str]:
-    """The words of a clause in query mode (one consistent segmentation);
-    without stop words if asked, unless that would leave none."""
-    words = segment_words(clause.text)
-    if drop_stop_words:
-        kept = [word for word in words if not is_stop_word(word)]
-        words = kept or words
-    return words
-
-
-def _word_query(word: str, clause_field: str | None) -> wq.Query:
-    if clause_field == "title":
-        return wq.Term("title", word)
-    return wq.Or([wq.Term("title", word, boost=TITLE_BOOST), wq.Term("body", word)])
-
-
-def verbatim_query(normalized: str) -> wq.Query | None:
-    """Documents holding every character bigram of the text (a superset of
-    those containing it verbatim); None for text under two characters."""
-    grams = sorted(bigrams(normalized))
-    if not grams:
-        return None
-    return wq.And([wq.Term("chars", gram) for gram in grams])
-
-
-def phrase_query(words: list[str], clause_field: str | None) -> wq.Query:
-    if len(words) == 1:
-        return _word_query(words[0], clause_field)
-    if clause_field == "title":
-        return wq.Phrase("title", words)
-    return wq.Or([wq.Phrase("title", words, boost=TITLE_BOOST), wq.Phrase("body", words)])
-
-
-def clause_query(clause: Clause) -> wq.Query:
-    """Match-and-score query of one clause.
-
-    Words must all match (as words; stop words such as 的 and 什么 need not),
-    or the clause's text must occur verbatim, which catches text that jieba
-    cut differently in the document (``量发`` inside ``高质量发展``).
-    """
-    words = query_words(clause, drop_stop_words=not clause.quoted)
-    if not words:
-        return wq.NullQuery
-    if clause.quoted:
-        word_match = phrase_query(words, clause.field)
-    else:
-        word_match = wq.And([_word_query(word, clause.field) for word in words])
-    verbatim = verbatim_query(clause.normalized)
-    if verbatim is None:
-        return word_match
-    return wq.Or([word_match, wq.ConstantScoreQuery(verbatim, VERBATIM_SCORE)])
-
-
-def _is_question(parsed: ParsedQuery) -> bool:
-    # Only the text outside quotes asks: "谁" in quotes is text to find.
-    if parsed.asks:
-        return True
-    asked = [clause for clause in parsed.clauses() if not clause.quoted]
-    return any(_is_question_word(word) for clause in asked for word in segment_words(clause.text))
-
-
-def is_long(parsed: ParsedQuery) -> bool:
-    """Natural language: a question, or more than a few words, with no
-    operators (OR, exclusions, title:). Documents then need not match every word.
-
-    Quotes inside a question are the writing's own (书名 and terms in
-    「」 or “”), so they count as words; outside one they keep their meaning.
-    """
-    clauses = parsed.clauses()
-    if not clauses or parsed.excluded or any(len(group) > 1 for group in parsed.groups):
-        return False
-    if any(clause.field for clause in clauses):
-        return False
-    words = long_query_words(parsed)
-    if not _finds_verbatim(words):
-        return False  # 着几 is not a question about 着
-    if _is_question(parsed):
-        return True
-    return not any(clause.quoted for clause in clauses) and len(words) > LONG_QUERY_WORDS
-
-
-def _finds_verbatim(words: list[str]) -> bool:
-    # Words of two or more characters match verbatim wherever jieba cut the
-    # document, a single character only where it is a word there. A document
-    # holding the whole query must match enough words through the longer ones.
-    return sum(len(word) >= 2 for word in words) >= min_should_match(len(words))
-
-
-def _content_words(text: str, join_characters: bool) -> list[str]:
-    """Words without stop words; with ``join_characters``, a run of single
-    characters (颊 鳞 雀 鲷: jieba did not know 颊鳞雀鲷) is one piece."""
-    pieces: list[str] = []
-    normalized = normalize_for_search(text)
-    run_start = run_end = -1
-    for token in tokenize(text):
-        if is_stop_word(token.text):
-            continue
-        if join_characters and len(token.text) == 1 and token.start == run_end:
-            pieces[-1] = normalized[run_start : token.end]
-        else:
-            pieces.append(token.text)
-            run_start = token.start
-        run_end = token.end if len(token.text) == 1 else -1
-    return pieces
-
-
-def long_query_words(parsed: ParsedQuery) -> list[str]:
-    """The distinct content words of a natural-language query, in order.
-
-    Runs of single characters are joined only where too many words are single
-    characters to find the text verbatim otherwise (颊鳞雀鲷的俗名叫什么):
-    joining always would make a name split in two (祭 遵) count once.
-    """
-    for join_characters in (False, True):
-        pieces = (_content_words(clause.text, join_characters) for clause in parsed.clauses())
-        words = list(dict.fromkeys(word for words in pieces for word in words))
-        if _finds_verbatim(words):
-            break
-    if not words:  # stop words alone: search them
-        words = list(
-            dict.fromkeys(word for clause in parsed.clauses() for word in segment_words(clause.text))
-        )
-    return words
-
-
-def min_should_match(word_count: int) -> int:
-    """How many words of a long query a document must match."""
-    return max(1, math.ceil(word_count * LONG_QUERY_MIN_SHARE))
-
-
-def long_scoring_query(parsed: ParsedQuery) -> wq.Query:
-    """Rank a natural-language query: BM25F over its content words plus the
-    idf of every character bigram of the query a document holds, which
-    counts the words jieba cut differently in the document."""
-    # The words as jieba cut them (颊, 鳞, ...), not the runs matching uses:
-    # a run is rarely a word of the index, its characters often are.
-    words = dict.fromkeys(
-        word for clause in parsed.clauses() for word in query_words(clause, drop_stop_words=True)
-    )
-    scored = [_word_query(word, None) for word in words]
-    text = " ".join(clause.normalized for clause in parsed.clauses())
-    grams = sorted(bigrams(text))
-    if grams:
-        scored.append(wq.Or([wq.Term("chars", gram) for gram in grams], boost=CHARS_WEIGHT))
-    return wq.Or(scored)
-
-
-def scoring_query(parsed: ParsedQuery) -> wq.Query:
-    """One query whose scores rank the documents the searcher matched."""
-    if parsed.is_empty:
-        return wq.Every()
-    if is_long(parsed):
-        return long_scoring_query(parsed)
-    groups = [wq.Or([clause_query(c) for c in group]) if len(group) > 1 else clause_query(group[0])
-              for group in parsed.groups]  # fmt: skip
-    return wq.And(groups) if len(groups) > 1 else (groups[0] if groups else wq.Every())
-
-
-def highlight_terms(parsed: ParsedQuery) -> list[str]:
-    """Normalized strings to mark in passages: whole clause texts and their words."""
-    terms: list[str] = []
-    for clause in parsed.clauses():
-        normalized = clause.normalized.strip()
-        if len(normalized) >= 2 or len(parsed.clauses()) == 1:
-            terms.append(normalized)
-        if not clause.quoted:
-            words = query_words(clause, drop_stop_words=True)
-            terms.extend(word for word in words if len(word) >= 2 or len(words) == 1)
-    # Longest first, so that a mark covers the longest match.
-    return sorted(dict.fromkeys(term for term in terms if term), key=len, reverse=True)

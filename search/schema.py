@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from whoosh import fields, formats
 from whoosh.analysis import IDTokenizer
 
-from search import whoosh_fixes  # noqa: F401  (applies a Whoosh writer fix)
 from search.analysis import bigrams, chinese_analyzer, index_terms
 from search.normalize import normalize_for_search
+from search.request import FACETS
 
 SCHEMA_VERSION = 1
 INDEX_NAME = "xunwen"  # Whoosh index name inside the index folder
@@ -128,13 +128,6 @@ def build_schema() -> fields.Schema:
     )
 
 
-# Facet fields as the searcher counts them: name -> (index field, multi-valued).
-FACET_FIELDS: dict[str, tuple[str, bool]] = {
-    "province": ("province", False),
-    "city": ("city", False),
-    "county": ("county", False),
-    "year": ("year", False),
-    "month": ("month", False),
-    "topic": ("topics", True),
-    "source": ("source", False),
-}
+# Facet fields as the searcher counts them: name -> (index field, multi-valued),
+# from the one table of filters.
+FACET_FIELDS = FACETS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from search.facets import FacetColumn, FacetColumns, date_number
+from search.engine.columns import FacetColumn, FacetColumns, date_number
 
 # Five documents; province is single-valued, topics multi-valued:
 # document 0 is 党建 and 经济, 1 is 民生, 2 has none, 3 and 4 are 经济.
@@ -78,7 +78,8 @@ def test_counts_equal_whoosh_groupedby(web_index_dir, query):
     from whoosh import sorting
 
     from search import open_index
-    from search.query import parse_query, scoring_query
+    from search.plan import scoring_query
+    from search.query import parse_query
     from search.schema import FACET_FIELDS
 
     index = open_index(web_index_dir)

@@ -9,20 +9,22 @@ from whoosh import query as wq
 
 from search.analysis import segment_words
 from search.normalize import clean_characters
-from search.query import (
-    MAX_CLAUSES,
-    MAX_QUERY_CHARS,
-    MAX_QUERY_WORDS,
-    ParsedQuery,
+from search.plan import (
     clause_query,
     highlight_terms,
     is_long,
     is_stop_word,
     long_query_words,
     min_should_match,
-    parse_query,
     query_words,
     scoring_query,
+)
+from search.query import (
+    MAX_CLAUSES,
+    MAX_QUERY_CHARS,
+    MAX_QUERY_WORDS,
+    ParsedQuery,
+    parse_query,
 )
 
 

@@ -136,8 +136,8 @@ def _die_on_the_tenth(record):
 
 
 def test_a_dead_worker_fails_the_run_instead_of_hanging(tmp_path):
+    from search.engine.writer import PreparingWriter
     from search.indexer import open_or_create
-    from search.writer import PreparingWriter
 
     index_dir = tmp_path / "ix"
     index_paths([SEEDS], index_dir, procs=1)

@@ -42,8 +42,9 @@ def test_quoted_text_must_occur_verbatim(seeds_index):
 
 def test_passage_for_simplified_query_marks_traditional_characters(seeds_index):
     hit = next(h for h in seeds_index.search("新乡")["hits"] if h["id"].startswith("000"))
-    assert any("<mark>新鄉</mark>" in snippet for snippet in hit["snippets"])
-    assert 1 <= len(hit["snippets"]) <= 3
+    marked = [p["text"][start:end] for p in hit["passages"] for start, end in p["ranges"]]
+    assert "新鄉" in marked  # passages are data: text and ranges (HTML is made in web/)
+    assert 1 <= len(hit["passages"]) <= 3
 
 
 def test_whole_word_matches_rank_above_verbatim_only_matches(seeds_index, tmp_path):
@@ -83,7 +84,7 @@ def test_result_dict_shape(seeds_index):
     assert {"total", "hits", "facets", "took_ms", "page", "per_page"} <= set(result)
     assert result["total"] == 2 and len(result["hits"]) == 1
     hit = result["hits"][0]
-    assert {"id", "title", "date", "source", "province", "city", "county", "topics", "url", "path", "snippets"} <= set(hit)
+    assert {"id", "title", "date", "source", "province", "city", "county", "topics", "url", "path", "passages"} <= set(hit)
     assert hit["path"].endswith(".txt")
 
 

@@ -7,16 +7,18 @@ import json
 import numpy as np
 import pytest
 
-from search import searcher as searcher_module
+from search import plan as plan_module
+from search.engine import execute as execute_module
+from search.engine.evaluate import Evaluation as _Evaluation
+from search.engine.postings import read_lengths, read_postings
 from search.normalize import normalize_for_search
-from search.query import clause_query, parse_query, scoring_query
+from search.plan import clause_query, scoring_query
+from search.query import Clause, parse_query
+from search.results import document_summary
 from search.searcher import (
     QueryError,
-    _Evaluation,
     normalize_filters,
     open_index,
-    read_lengths,
-    read_postings,
     resolve_region_filters,
 )
 
@@ -68,13 +70,13 @@ def whoosh_mask(index, query: str) -> set[str]:
         return docs
 
     live = set(searcher.reader().all_doc_ids())
-    if searcher_module.is_long(parsed):
-        words = searcher_module.long_query_words(parsed)
+    if plan_module.is_long(parsed):
+        words = plan_module.long_query_words(parsed)
         counts = {}
         for word in words:
-            for doc in clause_docs(searcher_module.Clause(word)):
+            for doc in clause_docs(Clause(word)):
                 counts[doc] = counts.get(doc, 0) + 1
-        docs = {d for d, n in counts.items() if n >= searcher_module.min_should_match(len(words))}
+        docs = {d for d, n in counts.items() if n >= plan_module.min_should_match(len(words))}
     else:
         docs = set(live)
         for group in parsed.groups:
@@ -101,13 +103,13 @@ def test_quoted_words_held_as_tokens_are_not_read_again(web_index, monkeypatch):
     # A document holding the quoted text as a word token holds it verbatim;
     # only the other candidates (all bigrams present) have their text read.
     read = []
-    original = searcher_module.documents_holding
+    original = execute_module.documents_holding
 
     def counting(searcher, needles, candidates):
         read.append(int(np.count_nonzero(candidates.any(axis=0))))
         return original(searcher, needles, candidates)
 
-    monkeypatch.setattr(searcher_module, "documents_holding", counting)
+    monkeypatch.setattr(execute_module, "documents_holding", counting)
     web_index.clear_caches()
     # (Two characters quoted need no reading at all: a bigram is verbatim.)
     result = web_index.search('"新乡市"', per_page=50)
@@ -131,7 +133,7 @@ def test_scores_are_whoosh_scores(web_index, query):
 @pytest.mark.parametrize("query", QUERIES)
 def test_relevance_order_is_whoosh_order(web_index, query, monkeypatch):
     # Few exact rescorings, so that the NumPy estimate has to choose them well.
-    monkeypatch.setattr(searcher_module, "RESCORED", 3)
+    monkeypatch.setattr(execute_module, "RESCORED", 3)
     searcher = web_index._searcher()
     hits = web_index.search(query, per_page=3)["hits"]
     matched = web_index._match(query, None).final
@@ -241,7 +243,7 @@ def test_bad_filters(filters, error):
     ],
 )
 def test_hits_carry_a_full_date_or_none(stored, date, published):
-    summary = searcher_module.document_summary(stored)
+    summary = document_summary(stored)
     assert (summary["date"], summary["published"]) == (date, published)
 
 
@@ -259,7 +261,8 @@ def test_threads_share_one_copy_of_the_segments(tmp_path):
 
     from conftest import SEEDS
 
-    from search import open_index, whoosh_fixes
+    from search import open_index
+    from search.engine import fixes as whoosh_fixes
     from search.indexer import index_paths
 
     index_dir = tmp_path / "ix"

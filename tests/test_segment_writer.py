@@ -18,11 +18,11 @@ from conftest import CORPUS, SEEDS
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
-import search.segment_writer as segment_writer
+import search.engine.segment_writer as segment_writer
 from search import indexer
+from search.engine.segment_writer import GroupedPostings, GroupingSegmentWriter
 from search.loaders import iter_records
 from search.schema import INDEX_NAME, build_schema, encode_positions
-from search.segment_writer import GroupedPostings, GroupingSegmentWriter
 
 
 def _documents(tmp_path, corpus_items: int = 300) -> list[dict]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from search.plan import MatchPlan, plan_query
 from search.searcher import SearchIndex
 from web.display import document_for_display, hit_for_display
 from web.params import SearchParams, remove_filter
@@ -19,33 +20,43 @@ SIMILAR_ARTICLES = 5
 
 
 def search_data(index: SearchIndex, params: SearchParams) -> dict[str, Any]:
-    """One search, ready for JSON or a template."""
-    result = index.search(params.q, params.filter_dict(), params.page, params.per_page, params.sort)
+    """One search, ready for JSON or a template (the query parsed and planned once)."""
+    plan = plan_query(params.q)
+    result = index.search(
+        params.q, params.filter_dict(), params.page, params.per_page, params.sort, plan=plan
+    )
     result["hits"] = [hit_for_display(hit, params.script) for hit in result["hits"]]
     result["script"] = params.script
     if result["total"] == 0:
-        result["relaxations"] = relaxations(index, params)
-        result["suggestions"] = suggestions(index, params)
+        result["relaxations"] = relaxations(index, params, plan)
+        result["suggestions"] = suggestions(index, params, plan)
     return result
 
 
-def relaxations(index: SearchIndex, params: SearchParams) -> list[dict[str, Any]]:
+def relaxations(
+    index: SearchIndex, params: SearchParams, plan: MatchPlan | None = None
+) -> list[dict[str, Any]]:
     """For each filter of a search that found nothing: how many it finds without it."""
     dropped: list[tuple[str | None, str | None]] = list(params.filters[:MAX_RELAXATIONS])
     filter_sets = [remove_filter(params, name, value).filter_dict() for name, value in dropped]
     if len(params.filters) > 1:
         dropped.append((None, None))  # every filter dropped
         filter_sets.append({})
-    totals = index.counts(params.q, filter_sets)  # the query is matched once
-    return [{"name": name, "value": value, "total": total} for (name, value), total in zip(dropped, totals, strict=True)]
+    totals = index.counts(params.q, filter_sets, plan=plan)  # the query is matched once
+    return [
+        {"name": name, "value": value, "total": total}
+        for (name, value), total in zip(dropped, totals, strict=True)
+    ]
 
 
-def suggestions(index: SearchIndex, params: SearchParams) -> list[dict[str, Any]]:
+def suggestions(
+    index: SearchIndex, params: SearchParams, plan: MatchPlan | None = None
+) -> list[dict[str, Any]]:
     """The query in the other script and close indexed words, where they find something."""
     if not params.q:
         return []
     found = []
-    for query in index.suggestions(params.q):
+    for query in index.suggestions(params.q, plan=plan):
         total = index.count(query, params.filter_dict())
         if total:
             found.append({"query": query, "total": total})

@@ -1,17 +1,21 @@
 """What readers see: document text in the chosen script, and Chinese labels.
 
-Script conversion is OpenCC's phrase-level conversion, which may change the
-length of the text, so it is applied to the text between the marks of
-already-marked HTML (``search.highlight.convert_marked``), never before
+The library's results are data (a passage is text plus the ranges that
+matched); this is the one place that makes HTML of them (``marked_html``):
+every character escaped, the ranges in ``<mark>``. Script conversion is
+OpenCC's phrase-level conversion, which may change the length of the text,
+so it is applied to each piece of text between the ranges, never before
 marking: the marks stay on the characters that matched.
 """
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Sequence
+from html import escape
 from typing import Any
 
-from search.highlight import convert_marked
+from markupsafe import Markup
+
 from search.normalize import convert_for_display
 
 SCRIPT_LABELS = {"original": "原文", "simplified": "简体", "traditional": "繁體"}
@@ -48,10 +52,6 @@ _NOTE_LABELS = {
 }
 
 
-def _converter(script: str):
-    return functools.partial(convert_for_display, script=script)
-
-
 def convert_text(text: str | None, script: str) -> str | None:
     """Plain text in the display script (``original`` leaves it alone)."""
     if not text or script == "original":
@@ -59,34 +59,71 @@ def convert_text(text: str | None, script: str) -> str | None:
     return convert_for_display(text, script)
 
 
-def convert_html(html: str, script: str) -> str:
-    """Marked HTML (only ``<mark>`` markup) in the display script, marks kept."""
-    if not html or script == "original":
-        return html
-    return convert_marked(html, _converter(script))
+def _pieces(text: str, ranges: Sequence[Sequence[int]], cut_before: bool, cut_after: bool):
+    """(piece, marked) of ``text``: the text between ranges and the ranges,
+    with "…" where a passage was cut."""
+    pieces = []
+    position = 0
+    for start, end in ranges:
+        pieces.append((text[position:start], False))
+        pieces.append((text[start:end], True))
+        position = end
+    pieces.append((text[position:], False))
+    if cut_before:
+        pieces[0] = ("…" + pieces[0][0], False)
+    if cut_after:
+        pieces[-1] = (pieces[-1][0] + "…", False)
+    return pieces
+
+
+def marked_html(
+    text: str,
+    ranges: Sequence[Sequence[int]] = (),
+    script: str = "original",
+    cut_before: bool = False,
+    cut_after: bool = False,
+) -> Markup:
+    """``text`` as HTML in the display script: every character escaped, the
+    ranges wrapped in ``<mark>`` (each piece converted on its own)."""
+    html = []
+    for piece, marked in _pieces(text or "", ranges, cut_before, cut_after):
+        if not piece:
+            continue
+        piece = escape(convert_text(piece, script) or "")
+        html.append(f"<mark>{piece}</mark>" if marked else piece)
+    return Markup("".join(html))
+
+
+def passage_html(passage: dict[str, Any], script: str = "original") -> Markup:
+    """A passage of a hit (``search.results.passage_data``) as marked HTML."""
+    return marked_html(
+        passage["text"], passage["ranges"], script, passage["cut_before"], passage["cut_after"]
+    )
 
 
 def hit_for_display(hit: dict[str, Any], script: str) -> dict[str, Any]:
-    """A hit with its title and passages in the display script."""
-    if script == "original":
-        return hit
+    """A hit with its title and passages as HTML (``title_html``, ``snippets``)
+    in the display script; the data (``passages``) stays in the original."""
     shown = dict(hit)
+    if "passages" in hit:
+        shown["snippets"] = [passage_html(passage, script) for passage in hit["passages"]]
+        shown["title_html"] = marked_html(hit.get("title") or "", hit.get("title_ranges", ()), script)
+    if script == "original":
+        return shown
     shown["title"] = convert_text(hit.get("title"), script)
-    if "title_html" in hit:
-        shown["title_html"] = convert_html(hit["title_html"], script)
-    shown["snippets"] = [convert_html(snippet, script) for snippet in hit.get("snippets", [])]
+    shown.setdefault("snippets", [])
     return shown
 
 
 def document_for_display(document: dict[str, Any], script: str) -> dict[str, Any]:
-    """A document with its title and text in the display script."""
-    if script == "original":
-        return document
+    """A document with its title and text as marked HTML in the display script."""
     shown = dict(document)
+    shown["title_html"] = marked_html(document.get("title") or "", document.get("title_ranges", ()), script)
+    shown["body_html"] = marked_html(document.get("body") or "", document.get("body_ranges", ()), script)
+    if script == "original":
+        return shown
     shown["title"] = convert_text(document.get("title"), script)
     shown["body"] = convert_text(document.get("body"), script)
-    shown["title_html"] = convert_html(document.get("title_html", ""), script)
-    shown["body_html"] = convert_html(document.get("body_html", ""), script)
     return shown
 
 

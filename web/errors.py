@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from search.searcher import QueryError
+from search.request import QueryError
 from web.index_store import IndexUnavailable
 
 TITLES = {

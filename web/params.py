@@ -14,17 +14,27 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
-from search.searcher import QueryError, check_paging, normalize_filters
+from search.request import (
+    DATE_FILTERS,
+    FILTER_NAMES,
+    MAX_ID_CHARS,
+    MAX_TYPED_QUERY_CHARS,
+    MAX_VALUE_CHARS,
+    MAX_VALUES,
+    QueryError,
+    check_document_id,
+    check_filter_values,
+    check_paging,
+    check_typed_query,
+    normalize_filters,
+)
 
 SCRIPTS = ("original", "simplified", "traditional")
-FILTER_PARAMS = ("province", "city", "county", "region", "topic", "source", "year", "month")
-DATE_PARAMS = ("date_from", "date_to")
-# A query is words, a title or a question, not an article: longer text would
-# only make matching slow (every word is looked up), so it is refused.
-MAX_QUERY_CHARS = 200
-MAX_VALUES = 20  # values of one filter
-MAX_VALUE_CHARS = 100
-MAX_ID_CHARS = 500
+# The URL parameters are the library's filters (``search.request.FILTERS``).
+FILTER_PARAMS = FILTER_NAMES
+DATE_PARAMS = DATE_FILTERS
+MAX_QUERY_CHARS = MAX_TYPED_QUERY_CHARS  # a longer q is refused (the library would cut at 1,000)
+__all__ = ["MAX_ID_CHARS", "MAX_VALUES", "MAX_VALUE_CHARS", "QueryError", "check_document_id"]
 
 
 @dataclass(frozen=True)
@@ -98,10 +108,7 @@ def _first(args: MultiDict, name: str, default: str = "") -> str:
 
 def parse_query_text(args: MultiDict) -> str:
     """The ``q`` argument, checked for length."""
-    q = _first(args, "q")
-    if len(q) > MAX_QUERY_CHARS:
-        raise QueryError(f"q is too long: at most {MAX_QUERY_CHARS} characters")
-    return q
+    return check_typed_query(_first(args, "q"))
 
 
 def parse_script(args: MultiDict) -> str:
@@ -117,12 +124,7 @@ def _filters(args: MultiDict) -> tuple[tuple[str, str], ...]:
         values = [value.strip() for value in args.getlist(name) if value.strip()]
         if name in DATE_PARAMS:
             values = values[:1]
-        if len(values) > MAX_VALUES:
-            raise QueryError(f"at most {MAX_VALUES} values of {name}")
-        for value in dict.fromkeys(values):
-            if len(value) > MAX_VALUE_CHARS:
-                raise QueryError(f"{name} is too long: at most {MAX_VALUE_CHARS} characters")
-            pairs.append((name, value))
+        pairs += [(name, value) for value in check_filter_values(name, values)]
     return tuple(pairs)
 
 
@@ -143,13 +145,6 @@ def parse_search_params(args: MultiDict, default_per_page: int = 10) -> SearchPa
 def parse_document_params(args: MultiDict) -> tuple[str, str]:
     """The query to mark and the display script of a document page."""
     return parse_query_text(args), parse_script(args)
-
-
-def check_document_id(doc_id: str) -> str:
-    """A document id as given in the path; anything is looked up, nothing is read from disk."""
-    if not doc_id or len(doc_id) > MAX_ID_CHARS:
-        raise QueryError(f"a document id has 1 to {MAX_ID_CHARS} characters")
-    return doc_id
 
 
 def page_numbers(page: int, pages: int, around: int = 2) -> list[int | None]:

@@ -15,16 +15,19 @@ Where a source can come from, most trusted first:
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
-from search.extract.title import Head, line_labels, split_head, tail_lines
+from search.extract.layout import Head, line_labels, split_head, tail_lines
+from search.extract.outlets import (  # noqa: F401  (outlet_names, remove_outlets: also used from here)
+    _GENERIC_OUTLET_RE,
+    _aliases,
+    _known_outlet_re,
+    outlet_names,
+    remove_outlets,
+)
 from search.normalize import to_simplified
-
-_SOURCES_FILE = Path(__file__).resolve().parents[1] / "data" / "sources.tsv"
 
 _SOURCE_LABELS = ("来源", "原文出处", "文章来源", "信息来源", "新闻来源", "稿件来源", "稿源", "出处")
 # Values of a source line that name no outlet.
@@ -33,11 +36,6 @@ _NO_SOURCE = {
     "转载", "作者", "编辑", "记者", "其他", "来源", "投稿", "网络整理",
 }  # fmt: skip
 # An unknown outlet on a byline is recognized by its ending ("…日报", "…新闻网"); bare
-# 网 or 新闻 would also take "北市府稍早发布新闻", so those count only in a 来源 line.
-_OUTLET_SUFFIX = (
-    r"(?:日报|晚报|早报|时报|商报|导报|快报|都市报|青年报|新闻网|新闻云|电视台|广播电台|通讯社|新闻社)"
-)
-_GENERIC_OUTLET_RE = re.compile(rf"(?<![本\u4e00-\u9fff])([\u4e00-\u9fffA-Za-z]{{2,10}}?{_OUTLET_SUFFIX})")
 # "聯合報／ 記者": any "…报" directly before a reporter credit.
 _PAPER_BYLINE_RE = re.compile(r"(?<!本)([\u4e00-\u9fff]{2,10}报)\s*[/／]?\s*(?:特约|首席|见习|实习)?记者")
 # "（新华社郑州7月21日电）", "据新华社华盛顿3月4日电", "（中央社記者陳容琛新北12日電）".
@@ -74,37 +72,6 @@ class Source:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@functools.cache
-def _aliases() -> dict[str, str]:
-    table: dict[str, str] = {}
-    for line in _SOURCES_FILE.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        alias, _, canonical = line.partition("\t")
-        alias = to_simplified(alias.strip())
-        table[alias] = to_simplified(canonical.strip()) or alias
-        table.setdefault(alias.lower(), table[alias])
-    return table
-
-
-@functools.cache
-def outlet_names() -> frozenset[str]:
-    """Every known outlet name and alias, Simplified (a line that is only one of
-    these is an outlet line, not a title)."""
-    return frozenset(_aliases())
-
-
-@functools.cache
-def _known_outlet_re() -> re.Pattern[str]:
-    names = sorted((name for name in _aliases() if len(name) >= 2), key=len, reverse=True)
-    return re.compile("|".join(re.escape(name) for name in names), re.IGNORECASE)
-
-
-def remove_outlets(simplified: str) -> str:
-    """``simplified`` with outlet names taken out (known ones, and "…日报", "…新闻网")."""
-    return _GENERIC_OUTLET_RE.sub("", _known_outlet_re().sub("", simplified))
 
 
 _PAIRS = {"《": "》", "“": "”", '"': '"', "'": "'", "「": "」", "『": "』", "[": "]", "【": "】", "(": ")", "（": "）"}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from search.schema import FACET_FIELDS
+from search.request import FACET_IGNORES, FACET_LIMIT, FACETS
 
 
 @dataclass
@@ -86,7 +86,7 @@ class FacetColumns:
         live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
         columns = {
             name: _read_column(reader, name, fieldname, multi, size)
-            for name, (fieldname, multi) in FACET_FIELDS.items()
+            for name, (fieldname, multi) in FACETS.items()
         }
         dates = np.zeros(size, dtype=np.int64)
         for term in reader.lexicon("date"):
@@ -151,3 +151,30 @@ def _read_column(reader, name: str, fieldname: str, multi: bool, size: int) -> F
     for code, docs in enumerate(postings):
         codes[docs] = code
     return FacetColumn(name, values, size, codes)
+
+
+def count_facets(
+    columns: FacetColumns,
+    matched: np.ndarray,
+    filter_masks: dict[str, np.ndarray],
+    filters: dict[str, list[str]],
+) -> dict[str, tuple[list[tuple[str, int]], bool]]:
+    """Each facet's (value, count) pairs over the matches, and whether values
+    were left out: the ``FACET_LIMIT`` most frequent, then every chosen value
+    (with 0 if it has no match). A facet ignores its own filters (and a year
+    the month's), so other values of it can be chosen."""
+    facets = {}
+    for name, column in columns.columns.items():
+        if name == "month" and "year" not in filters:
+            continue
+        mask = matched.copy()
+        for filter_name, filter_mask in filter_masks.items():
+            if filter_name not in FACET_IGNORES.get(name, ()):
+                mask &= filter_mask
+        selected = set(filters.get(name, []))
+        counts = column.counts(mask)
+        shown = counts[:FACET_LIMIT] + [pair for pair in counts[FACET_LIMIT:] if pair[0] in selected]
+        present = {value for value, _ in shown}
+        shown += [(value, 0) for value in selected if value not in present]
+        facets[name] = (shown, len(counts) > FACET_LIMIT)
+    return facets

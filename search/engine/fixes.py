@@ -1,4 +1,6 @@
-"""Two small fixes to Whoosh, applied on import by ``search.schema``.
+"""Two small fixes to Whoosh, applied by the engine (``apply()``) when it
+opens an index for searching (``search.engine.open_for_search``) or starts a
+segment writer, never on import.
 
 **Writing.**
 ``W3PerDocReader._cached_reader`` caches the length column of a field, but
@@ -86,9 +88,7 @@ def shared_bytes() -> int:
 
 
 def apply() -> None:
+    """Install both fixes (idempotent)."""
     if whoosh3.W3PerDocReader._cached_reader is not _cached_reader:
         whoosh3.W3PerDocReader._cached_reader = _cached_reader
     base.Segment.open_compound_file = _open_compound_file
-
-
-apply()

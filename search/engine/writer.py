@@ -3,7 +3,7 @@
 Whoosh's own ``MpWriter`` sends finished field values to sub-writers; here
 the sub-writers receive cleaned records and do the expensive part themselves
 (metadata extraction, segmentation, postings), then write their own segments
-with ``search.segment_writer`` (one, or one per 10 million postings).
+with ``search.engine.segment_writer`` (one, or one per 10 million postings).
 The main process keeps the index lock, reads, cleans and decides (new,
 changed, duplicate), deletes replaced documents from the old segments, and
 commits every segment in one atomic table-of-contents write. A worker that
@@ -18,8 +18,8 @@ from collections.abc import Callable
 
 from whoosh.multiproc import MpWriter, SubWriterTask
 
+from search.engine.segment_writer import GroupingSegmentWriter
 from search.loaders import LoadError
-from search.segment_writer import GroupingSegmentWriter
 
 # (cleaned record) -> (field keyword arguments for add_document) or LoadError
 Preparer = Callable[[object], "dict | LoadError"]

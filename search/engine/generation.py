@@ -1,0 +1,83 @@
+"""What is kept in memory per index generation: facet columns, field lengths,
+and LRU caches of posting lists, verified quoted texts and similar articles.
+
+Segments never change, so everything read from one generation stays true
+until the next commit; ``SearchIndex`` keeps one ``Generation`` at a time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from search.engine.columns import FacetColumns
+from search.engine.postings import Postings, read_lengths, read_postings
+
+TERM_CACHE_POSTINGS = 4_000_000  # about 32 MB of posting arrays per index generation
+VERBATIM_CACHE_ENTRIES = 64
+SIMILAR_CACHE_ENTRIES = 4096  # documents whose similar articles are kept
+
+
+class LRU:
+    """A small thread-safe LRU map with a size budget."""
+
+    def __init__(self, budget: int, size_of=lambda value: 1):
+        self.budget = budget
+        self.size_of = size_of
+        self.used = 0
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        size = self.size_of(value)
+        if size > self.budget:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = value
+            self.used += size
+            while self.used > self.budget:
+                _, old = self._items.popitem(last=False)
+                self.used -= self.size_of(old)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.used = 0
+
+
+@dataclass
+class Generation:
+    """What is kept in memory for one index generation (segments never change)."""
+
+    columns: FacetColumns
+    lengths: dict[str, np.ndarray] = field(default_factory=dict)
+    terms: LRU = field(default_factory=lambda: LRU(TERM_CACHE_POSTINGS, lambda p: len(p.docs)))
+    verbatim: LRU = field(default_factory=lambda: LRU(VERBATIM_CACHE_ENTRIES))
+    similar: LRU = field(default_factory=lambda: LRU(SIMILAR_CACHE_ENTRIES))
+    constant_scores: dict[tuple[str, str], float] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def postings(self, reader, fieldname: str, text: str) -> Postings:
+        postings = self.terms.get((fieldname, text))
+        if postings is None:
+            postings = read_postings(reader, fieldname, text)
+            self.terms.put((fieldname, text), postings)
+        return postings
+
+    def field_lengths(self, reader, fieldname: str) -> np.ndarray:
+        with self.lock:
+            if fieldname not in self.lengths:
+                self.lengths[fieldname] = read_lengths(reader, fieldname, self.columns.size)
+            return self.lengths[fieldname]

@@ -1,0 +1,317 @@
+"""The match plan: how a parsed query is matched, checked, ranked and marked.
+
+``build_plan(parsed)`` is a pure function from a ``ParsedQuery`` to a
+``MatchPlan`` of plain frozen dataclasses: for each clause the Whoosh query
+that matches it, whether its documents must be checked against their stored
+text (a quoted text), the key its verified documents are cached under; for a
+natural-language query its words and how many a document must match; the
+query whose scores rank the matches; the terms to mark. ``search.engine``
+executes it; nothing here reads an index, so every decision is testable as a
+table (``tests/test_plan.py``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from whoosh import query as wq
+
+from search.analysis import bigrams, segment_words, tokenize
+from search.normalize import normalize_for_search
+from search.query import Clause, ParsedQuery, parse_query
+from search.ranking import (
+    CHARS_WEIGHT,
+    LONG_QUERY_MIN_SHARE,
+    LONG_QUERY_WORDS,
+    QUESTION_PREFIXES,
+    QUESTION_WORDS,
+    STOP_WORDS,
+    TITLE_BOOST,
+    VERBATIM_SCORE,
+)
+
+
+@dataclass(frozen=True)
+class ClausePlan:
+    """How one clause is matched.
+
+    ``match`` finds its documents (for a quoted text not known to be held as
+    bigrams: a superset, all of its bigrams present). ``check`` says those
+    must then be read to keep the ones holding ``needle`` verbatim (in the
+    title alone when ``title_only``). ``cached``: its verified documents are
+    kept per index generation under ``(needle, title_only)``. A document
+    holding the needle as a whole word token in ``token_fields`` holds it
+    verbatim without being read.
+    """
+
+    clause: Clause
+    match: wq.Query
+    check: bool = False
+    cached: bool = False
+    needle: str = ""
+    title_only: bool = False
+
+    @property
+    def key(self) -> tuple[str, bool]:
+        """The verbatim cache key: the normalized text and whether in titles only."""
+        return self.needle, self.title_only
+
+    @property
+    def token_fields(self) -> tuple[str, ...]:
+        return ("title",) if self.title_only else ("title", "body")
+
+
+@dataclass(frozen=True)
+class MatchPlan:
+    """A whole query as the engine runs it: built once per search."""
+
+    parsed: ParsedQuery
+    groups: tuple[tuple[ClausePlan, ...], ...]  # AND of ORs
+    excluded: tuple[ClausePlan, ...]
+    long_words: tuple[ClausePlan, ...] | None  # natural language: any min_match of these
+    min_match: int
+    scoring: wq.Query
+    highlight_terms: tuple[str, ...]
+
+    @property
+    def notes(self) -> list[str]:
+        return self.parsed.notes
+
+    @property
+    def filters(self) -> dict[str, list[str]]:
+        """Filters typed in the query text (``source:河南日报``)."""
+        return self.parsed.filters
+
+    @property
+    def is_empty(self) -> bool:
+        return self.parsed.is_empty
+
+
+def plan_query(text: str) -> MatchPlan:
+    """Parse and plan user text (the lenient parser never raises)."""
+    return build_plan(parse_query(text))
+
+
+def build_plan(parsed: ParsedQuery) -> MatchPlan:
+    """The ``MatchPlan`` of a parsed query (pure: reads no index)."""
+    long_words = None
+    min_match = 0
+    if is_long(parsed):
+        words = long_query_words(parsed)
+        long_words = tuple(plan_clause(Clause(word)) for word in words)
+        min_match = min_should_match(len(words))
+    return MatchPlan(
+        parsed=parsed,
+        groups=tuple(tuple(plan_clause(clause) for clause in group) for group in parsed.groups),
+        excluded=tuple(plan_clause(clause) for clause in parsed.excluded),
+        long_words=long_words,
+        min_match=min_match,
+        scoring=scoring_query(parsed),
+        highlight_terms=tuple(highlight_terms(parsed)),
+    )
+
+
+def plan_clause(clause: Clause) -> ClausePlan:
+    """How one clause is matched: see ``ClausePlan``."""
+    normalized = clause.normalized
+    verbatim = verbatim_query(normalized)
+    title_only = clause.field == "title"
+    if clause.quoted:
+        if verbatim is None:  # one character: the documents holding it as a word
+            return ClausePlan(clause, clause_query(clause), True, True, normalized, title_only)
+        # Two letters or digits held as a bigram are held verbatim.
+        held = len(normalized) == 2 and normalized.isalnum() and not title_only
+        return ClausePlan(clause, verbatim, not held, True, normalized, title_only)
+    if verbatim is not None and query_words(clause, drop_stop_words=True) == [normalized]:
+        # One whole word of two or more characters: wherever it occurs as
+        # a word it occurs verbatim, so the verbatim match (small bigram
+        # postings) finds exactly the documents the word query would add.
+        return ClausePlan(clause, verbatim, needle=normalized, title_only=title_only)
+    return ClausePlan(clause, clause_query(clause), needle=normalized, title_only=title_only)
+
+
+# ---------------------------------------------------------------------------
+# Building Whoosh queries (used only through the plan)
+# ---------------------------------------------------------------------------
+
+
+def _is_question_word(word: str) -> bool:
+    return word in QUESTION_WORDS or word.startswith(QUESTION_PREFIXES)
+
+
+def is_stop_word(word: str) -> bool:
+    """Function and question words: they need not match and do not count."""
+    return word in STOP_WORDS or _is_question_word(word)
+
+
+def query_words(clause: Clause, drop_stop_words: bool = False) -> list[str]:
+    """The words of a clause in query mode (one consistent segmentation);
+    without stop words if asked, unless that would leave none."""
+    words = segment_words(clause.text)
+    if drop_stop_words:
+        kept = [word for word in words if not is_stop_word(word)]
+        words = kept or words
+    return words
+
+
+def _word_query(word: str, clause_field: str | None) -> wq.Query:
+    if clause_field == "title":
+        return wq.Term("title", word)
+    return wq.Or([wq.Term("title", word, boost=TITLE_BOOST), wq.Term("body", word)])
+
+
+def verbatim_query(normalized: str) -> wq.Query | None:
+    """Documents holding every character bigram of the text (a superset of
+    those containing it verbatim); None for text under two characters."""
+    grams = sorted(bigrams(normalized))
+    if not grams:
+        return None
+    return wq.And([wq.Term("chars", gram) for gram in grams])
+
+
+def phrase_query(words: list[str], clause_field: str | None) -> wq.Query:
+    if len(words) == 1:
+        return _word_query(words[0], clause_field)
+    if clause_field == "title":
+        return wq.Phrase("title", words)
+    return wq.Or([wq.Phrase("title", words, boost=TITLE_BOOST), wq.Phrase("body", words)])
+
+
+def clause_query(clause: Clause) -> wq.Query:
+    """Match-and-score query of one clause.
+
+    Words must all match (as words; stop words such as 的 and 什么 need not),
+    or the clause's text must occur verbatim, which catches text that jieba
+    cut differently in the document (``量发`` inside ``高质量发展``).
+    """
+    words = query_words(clause, drop_stop_words=not clause.quoted)
+    if not words:
+        return wq.NullQuery
+    if clause.quoted:
+        word_match = phrase_query(words, clause.field)
+    else:
+        word_match = wq.And([_word_query(word, clause.field) for word in words])
+    verbatim = verbatim_query(clause.normalized)
+    if verbatim is None:
+        return word_match
+    return wq.Or([word_match, wq.ConstantScoreQuery(verbatim, VERBATIM_SCORE)])
+
+
+def _is_question(parsed: ParsedQuery) -> bool:
+    # Only the text outside quotes asks: "谁" in quotes is text to find.
+    if parsed.asks:
+        return True
+    asked = [clause for clause in parsed.clauses() if not clause.quoted]
+    return any(_is_question_word(word) for clause in asked for word in segment_words(clause.text))
+
+
+def is_long(parsed: ParsedQuery) -> bool:
+    """Natural language: a question, or more than a few words, with no
+    operators (OR, exclusions, title:). Documents then need not match every word.
+
+    Quotes inside a question are the writing's own (书名 and terms in
+    「」 or “”), so they count as words; outside one they keep their meaning.
+    """
+    clauses = parsed.clauses()
+    if not clauses or parsed.excluded or any(len(group) > 1 for group in parsed.groups):
+        return False
+    if any(clause.field for clause in clauses):
+        return False
+    words = long_query_words(parsed)
+    if not _finds_verbatim(words):
+        return False  # 着几 is not a question about 着
+    if _is_question(parsed):
+        return True
+    return not any(clause.quoted for clause in clauses) and len(words) > LONG_QUERY_WORDS
+
+
+def _finds_verbatim(words: list[str]) -> bool:
+    # Words of two or more characters match verbatim wherever jieba cut the
+    # document, a single character only where it is a word there. A document
+    # holding the whole query must match enough words through the longer ones.
+    return sum(len(word) >= 2 for word in words) >= min_should_match(len(words))
+
+
+def _content_words(text: str, join_characters: bool) -> list[str]:
+    """Words without stop words; with ``join_characters``, a run of single
+    characters (颊 鳞 雀 鲷: jieba did not know 颊鳞雀鲷) is one piece."""
+    pieces: list[str] = []
+    normalized = normalize_for_search(text)
+    run_start = run_end = -1
+    for token in tokenize(text):
+        if is_stop_word(token.text):
+            continue
+        if join_characters and len(token.text) == 1 and token.start == run_end:
+            pieces[-1] = normalized[run_start : token.end]
+        else:
+            pieces.append(token.text)
+            run_start = token.start
+        run_end = token.end if len(token.text) == 1 else -1
+    return pieces
+
+
+def long_query_words(parsed: ParsedQuery) -> list[str]:
+    """The distinct content words of a natural-language query, in order.
+
+    Runs of single characters are joined only where too many words are single
+    characters to find the text verbatim otherwise (颊鳞雀鲷的俗名叫什么):
+    joining always would make a name split in two (祭 遵) count once.
+    """
+    for join_characters in (False, True):
+        pieces = (_content_words(clause.text, join_characters) for clause in parsed.clauses())
+        words = list(dict.fromkeys(word for words in pieces for word in words))
+        if _finds_verbatim(words):
+            break
+    if not words:  # stop words alone: search them
+        words = list(
+            dict.fromkeys(word for clause in parsed.clauses() for word in segment_words(clause.text))
+        )
+    return words
+
+
+def min_should_match(word_count: int) -> int:
+    """How many words of a long query a document must match."""
+    return max(1, math.ceil(word_count * LONG_QUERY_MIN_SHARE))
+
+
+def long_scoring_query(parsed: ParsedQuery) -> wq.Query:
+    """Rank a natural-language query: BM25F over its content words plus the
+    idf of every character bigram of the query a document holds, which
+    counts the words jieba cut differently in the document."""
+    # The words as jieba cut them (颊, 鳞, ...), not the runs matching uses:
+    # a run is rarely a word of the index, its characters often are.
+    words = dict.fromkeys(
+        word for clause in parsed.clauses() for word in query_words(clause, drop_stop_words=True)
+    )
+    scored = [_word_query(word, None) for word in words]
+    text = " ".join(clause.normalized for clause in parsed.clauses())
+    grams = sorted(bigrams(text))
+    if grams:
+        scored.append(wq.Or([wq.Term("chars", gram) for gram in grams], boost=CHARS_WEIGHT))
+    return wq.Or(scored)
+
+
+def scoring_query(parsed: ParsedQuery) -> wq.Query:
+    """One query whose scores rank the documents the searcher matched."""
+    if parsed.is_empty:
+        return wq.Every()
+    if is_long(parsed):
+        return long_scoring_query(parsed)
+    groups = [wq.Or([clause_query(c) for c in group]) if len(group) > 1 else clause_query(group[0])
+              for group in parsed.groups]  # fmt: skip
+    return wq.And(groups) if len(groups) > 1 else (groups[0] if groups else wq.Every())
+
+
+def highlight_terms(parsed: ParsedQuery) -> list[str]:
+    """Normalized strings to mark in passages: whole clause texts and their words."""
+    terms: list[str] = []
+    for clause in parsed.clauses():
+        normalized = clause.normalized.strip()
+        if len(normalized) >= 2 or len(parsed.clauses()) == 1:
+            terms.append(normalized)
+        if not clause.quoted:
+            words = query_words(clause, drop_stop_words=True)
+            terms.extend(word for word in words if len(word) >= 2 or len(words) == 1)
+    # Longest first, so that a mark covers the longest match.
+    return sorted(dict.fromkeys(term for term in terms if term), key=len, reverse=True)

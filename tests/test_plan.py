@@ -1,0 +1,103 @@
+"""search.plan: query text -> MatchPlan, as a table, with no index."""
+
+from __future__ import annotations
+
+import pytest
+from whoosh import query as wq
+
+from search.plan import MatchPlan, build_plan, plan_query
+from search.query import parse_query
+
+
+def match_kind(query: wq.Query) -> str | list[str]:
+    """A clause's match query as data: the bigrams of a verbatim match, or "words"."""
+    if type(query) is wq.And and all(type(t) is wq.Term and t.fieldname == "chars" for t in query.subqueries):
+        return [term.text for term in query.subqueries]
+    return "words"
+
+
+def clause_shape(clause) -> tuple:
+    return (
+        clause.clause.text,
+        match_kind(clause.match),
+        clause.check,
+        clause.cached,
+        clause.key,
+        clause.token_fields,
+    )
+
+
+def shape(plan: MatchPlan) -> dict:
+    return {
+        "groups": [[clause_shape(clause) for clause in group] for group in plan.groups],
+        "excluded": [clause_shape(clause) for clause in plan.excluded],
+        "long": None
+        if plan.long_words is None
+        else ([c.clause.text for c in plan.long_words], plan.min_match),
+        "terms": list(plan.highlight_terms),
+        "filters": plan.filters,
+    }
+
+
+BODY = ("title", "body")
+TITLE = ("title",)
+PLANS = [
+    # One whole word: its verbatim match (small bigram postings) is exact, nothing to check.
+    ("新乡", {"groups": [[("新乡", ["新乡"], False, False, ("新乡", False), BODY)]], "excluded": [], "long": None,
+             "terms": ["新乡"], "filters": {}}),
+    # Quoted: all bigrams present is a superset; the stored text decides, and the result is cached.
+    ('"高质量发展"', {"groups": [[("高质量发展", ["发展", "质量", "量发", "高质"], True, True, ("高质量发展", False), BODY)]],
+                    "excluded": [], "long": None, "terms": ["高质量发展"], "filters": {}}),
+    # Two letters or digits quoted are held as one bigram: verbatim without reading.
+    ('"AI"', {"groups": [[("AI", ["ai"], False, True, ("ai", False), BODY)]], "excluded": [], "long": None,
+              "terms": ["ai"], "filters": {}}),
+    # One character quoted: the documents holding it as a word, then checked.
+    ('"新"', {"groups": [[("新", "words", True, True, ("新", False), BODY)]], "excluded": [], "long": None,
+              "terms": ["新"], "filters": {}}),
+    # In titles only: a bigram of the chars field may come from the body, so it is checked.
+    ('title:"新乡"', {"groups": [[("新乡", ["新乡"], True, True, ("新乡", True), TITLE)]], "excluded": [],
+                      "long": None, "terms": ["新乡"], "filters": {}}),
+    ("新乡 OR 郑州", {"groups": [[("新乡", ["新乡"], False, False, ("新乡", False), BODY),
+                                 ("郑州", ["郑州"], False, False, ("郑州", False), BODY)]],
+                     "excluded": [], "long": None, "terms": ["新乡", "郑州"], "filters": {}}),
+    ("新乡 -郑州", {"groups": [[("新乡", ["新乡"], False, False, ("新乡", False), BODY)]],
+                   "excluded": [("郑州", ["郑州"], False, False, ("郑州", False), BODY)], "long": None,
+                   "terms": ["新乡"], "filters": {}}),
+    # Several words typed together: the words, or the text verbatim (scored lower).
+    ("新乡发展", {"groups": [[("新乡发展", "words", False, False, ("新乡发展", False), BODY)]], "excluded": [],
+                 "long": None, "terms": ["新乡发展", "新乡", "发展"], "filters": {}}),
+    # Traditional script is planned in Simplified.
+    ('新鄉 "發展"', {"groups": [[("新鄉", ["新乡"], False, False, ("新乡", False), BODY)],
+                              [("發展", ["发展"], False, True, ("发展", False), BODY)]],
+                    "excluded": [], "long": None, "terms": ["新乡", "发展"], "filters": {}}),
+    ("source:河南日报 发展", {"groups": [[("发展", ["发展"], False, False, ("发展", False), BODY)]], "excluded": [],
+                          "long": None, "terms": ["发展"], "filters": {"source": ["河南日报"]}}),
+    # A question is natural language: its content words, a quarter of them must match.
+    ("枣强县召开虎年新春第一会的主要内容是什么",
+     {"groups": [[("枣强县召开虎年新春第一会的主要内容是什么", "words", False, False,
+                   ("枣强县召开虎年新春第一会的主要内容是什么", False), BODY)]], "excluded": [],
+      "long": (["枣强县", "召开", "虎年", "新春", "第一", "会", "主要", "内容"], 2),
+      "terms": ["枣强县召开虎年新春第一会的主要内容是什么", "枣强县", "召开", "虎年", "新春", "第一", "主要", "内容"],
+      "filters": {}}),
+    ("", {"groups": [], "excluded": [], "long": None, "terms": [], "filters": {}}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("query, expected", PLANS, ids=[query or "(empty)" for query, _ in PLANS])
+def test_plan(query, expected):
+    assert shape(plan_query(query)) == expected
+
+
+@pytest.mark.parametrize(
+    "query, scoring",
+    [("", wq.Every), ("新乡", wq.Or), ("新乡 发展", wq.And), ("锣鼓经是什么？", wq.Or)],
+)
+def test_scoring_query(query, scoring):
+    assert type(plan_query(query).scoring) is scoring
+
+
+def test_a_plan_is_built_from_a_parse_and_carries_its_notes():
+    parsed = parse_query('"新乡')
+    plan = build_plan(parsed)
+    assert plan.parsed is parsed and plan.notes == ["unbalanced quote: searched as plain text"]
+    assert build_plan(parse_query("新乡")) == build_plan(parse_query("新乡"))  # pure: same text, same plan
