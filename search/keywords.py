@@ -15,6 +15,7 @@ import numpy as np
 # index, over the whole result set).
 SAMPLE_DOCUMENTS = 200
 MAX_KEYWORDS = 50
+SHORTLIST = 3  # candidates counted exactly per keyword shown (the rest are ranked by an estimate)
 MIN_RESULT_DF = 2  # a word in a single matching document says nothing of the set
 
 

@@ -17,6 +17,9 @@ from search.highlight import find_spans
 DEFAULT_WIDTH = 20
 MAX_WIDTH = 200
 MAX_LINES = 10_000  # lines one request may collect; more are counted, not returned
+# In document order a page needs only its own lines, but at least this many
+# documents are read so that the estimated number of lines rests on something.
+MIN_SCANNED = 50
 SORTS = ("left", "right", "date", "source", "document")
 
 

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, render_template, request, st
 from werkzeug.datastructures import MultiDict
 
 from search import analytics, export, kwic, trends
-from search.searcher import QueryError
+from search.request import QueryError
 from web import chart, feed
 from web.index_store import get_index
 from web.params import SearchParams, parse_query_text, parse_search_params
