@@ -13,10 +13,13 @@ import numpy as np
 # The matching documents read to find candidate words, at most (chosen evenly
 # over the result set; the counts of each candidate are then exact, from the
 # index, over the whole result set).
-SAMPLE_DOCUMENTS = 200
+SAMPLE_DOCUMENTS = 150
 MAX_KEYWORDS = 50
 SHORTLIST = 3  # candidates counted exactly per keyword shown (the rest are ranked by an estimate)
-MIN_RESULT_DF = 2  # a word in a single matching document says nothing of the set
+MIN_RESULT_DF = 2
+# A candidate must occur in this many sampled documents (fewer in a small
+# result): rarer words cannot be told from chance by a sample anyway.
+MIN_SAMPLE_DF = 3  # a word in a single matching document says nothing of the set
 
 
 def log_likelihood(
