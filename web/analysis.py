@@ -144,6 +144,9 @@ def trends_page():
         + [""] * (trends.MAX_SERIES - len(data["series"])),
         "filters": list(params.filters),
         "csv_url": url_for("analysis.api_trends_csv") + "?" + request.query_string.decode("ascii", "replace"),
+        "keywords_url": analysis_links(params.replace(q=data["series"][0]["query"]))["keywords"]
+        if data["series"][0]["query"]
+        else "",
         "intervals": INTERVAL_LABELS,
         "measures": MEASURE_LABELS,
         "interval": request.args.get("interval") or "auto",
