@@ -157,6 +157,19 @@ def index_terms(normalized: str) -> tuple[dict[str, list[int]], list[str]]:
     return postings, words
 
 
+def distinct_words(text: str) -> set[str]:
+    """The distinct tokens of ``text`` in default mode (normalized; punctuation
+    included: callers filter the few they keep). ``cut`` without offsets is a
+    third faster than ``tokenize``; distinctive words segment a sample of a
+    result set on every request."""
+    return set(_segmenter().cut(normalize_for_search(text), True))
+
+
+def is_word(text: str) -> bool:
+    """A token that carries meaning (not whitespace or punctuation)."""
+    return _is_word(text)
+
+
 def segment_words(text: str) -> list[str]:
     """The words of ``text`` in default mode (normalized, no punctuation)."""
     normalized = normalize_for_search(text)

@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--page", type=int, default=1)
     search.add_argument("--per-page", type=int, default=10)
 
+    _add_analysis_commands(commands)
+
     serve = commands.add_parser("serve", help="serve the web UI and JSON API (waitress)")
     _add_index_dir(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -245,9 +247,148 @@ def run_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_filters(parser: argparse.ArgumentParser) -> None:
+    for name in FILTER_OPTIONS:
+        parser.add_argument(f"--{name}", action="append", default=None, help=f"filter by {name} (repeatable)")
+    parser.add_argument("--date-from", help="YYYY-MM-DD, inclusive")
+    parser.add_argument("--date-to", help="YYYY-MM-DD, inclusive")
+
+
+def _add_analysis_commands(commands) -> None:
+    trends = commands.add_parser("trends", help="matches per day/week/month/year, for up to 5 queries")
+    _add_index_dir(trends)
+    trends.add_argument("queries", nargs="*", help="one series per query (none: every document)")
+    trends.add_argument("--interval", choices=("auto", "day", "week", "month", "year"), default="auto")
+    trends.add_argument("--measure", choices=("count", "share"), default="count",
+                        help="share: the query's count over all documents of the bucket (same filters)")  # fmt: skip
+    trends.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    trends.add_argument("--json", action="store_true", help="print the trend dict as JSON")
+    _add_filters(trends)
+
+    export = commands.add_parser("export", help="every matching document as CSV or JSON Lines")
+    _add_index_dir(export)
+    export.add_argument("query", nargs="?", default="")
+    export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    export.add_argument("--sort", choices=("relevance", "newest", "oldest"), default=None)
+    export.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
+    _add_filters(export)
+
+    kwic = commands.add_parser("kwic", help="every occurrence of the query in context (concordance)")
+    _add_index_dir(kwic)
+    kwic.add_argument("query")
+    kwic.add_argument("--width", type=int, default=20, help="characters of context on each side")
+    kwic.add_argument("--sort", choices=("document", "left", "right", "date", "source"), default="document")
+    kwic.add_argument("--limit", type=int, default=50, help="lines to print (at most 10,000)")
+    kwic.add_argument("--csv", action="store_true", help="print CSV")
+    _add_filters(kwic)
+
+
+def _filters_of(args: argparse.Namespace) -> dict:
+    filters = {name: getattr(args, name) for name in FILTER_OPTIONS if getattr(args, name, None)}
+    for name in ("date_from", "date_to"):
+        if getattr(args, name, None):
+            filters[name] = getattr(args, name)
+    return filters
+
+
+def _analysis(args: argparse.Namespace, run) -> int:
+    from search.searcher import QueryError, open_index
+
+    try:
+        index = open_index(args.index_dir)
+    except FileNotFoundError as error:
+        print(f"xunwen: {error} (run `xunwen index PATH` first)", file=sys.stderr)
+        return EXIT_INDEX
+    try:
+        return run(index)
+    except QueryError as error:
+        print(f"xunwen: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def run_trends(args: argparse.Namespace) -> int:
+    from search import analytics
+
+    def run(index) -> int:
+        data = analytics.trend(index, args.queries or [""], _filters_of(args), args.interval, args.measure)
+        if args.json:
+            print(json.dumps(data, ensure_ascii=False, indent=2))
+            return EXIT_OK
+        share = args.measure == "share"
+        header = ["bucket", "all", *[series["query"] or "(all)" for series in data["series"]]]
+        rows = []
+        for number, bucket in enumerate(data["collection"]):
+            cells = [series["buckets"][number] for series in data["series"]]
+            values = [(f"{c['share']:.6f}" if c["share"] is not None else "") if share else c["count"] for c in cells]
+            rows.append([bucket["key"], bucket["count"], *values])
+        rows.append(["undated", data["collection_undated"], *[series["undated"] for series in data["series"]]])
+        if args.csv:
+            import csv
+
+            writer = csv.writer(sys.stdout, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows(rows)
+        else:
+            print("\t".join(map(str, header)))
+            for row in rows:
+                print("\t".join(map(str, row)))
+        return EXIT_OK
+
+    return _analysis(args, run)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from search import analytics
+
+    def run(index) -> int:
+        from search.export import csv_lines, jsonl_lines
+
+        total, rows = analytics.export_rows(index, args.query, _filters_of(args), args.sort)
+        out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
+        try:
+            for line in (csv_lines if args.format == "csv" else jsonl_lines)(rows):
+                out.write(line)
+        finally:
+            if args.output:
+                out.close()
+        print(f"xunwen: exported {total} documents", file=sys.stderr)
+        return EXIT_OK
+
+    return _analysis(args, run)
+
+
+def run_kwic(args: argparse.Namespace) -> int:
+    from search import analytics
+
+    def run(index) -> int:
+        limit = max(1, min(args.limit, 10_000))
+        data = analytics.concordance(index, args.query, _filters_of(args), args.width, args.sort, 1, limit)
+        if args.csv:
+            import csv
+
+            writer = csv.writer(sys.stdout, lineterminator="\n")
+            writer.writerow(["id", "date", "source", "left", "match", "right"])
+            for line in data["lines"]:
+                writer.writerow([line[key] for key in ("id", "date", "source", "left", "match", "right")])
+            return EXIT_OK
+        about = "" if data["total_exact"] else "about "
+        print(f"{about}{data['total_lines']} occurrences in {data['documents']} documents")
+        for note in data["notes"]:
+            print(f"note: {note}")
+        width = args.width
+        for line in data["lines"]:
+            print(f"{line['left']:>{width}} [{line['match']}] {line['right']:<{width}}  {line['id']}")
+        return EXIT_OK
+
+    return _analysis(args, run)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"index": run_index, "search": run_search, "serve": run_serve}[args.command]
+    handler = {
+        "index": run_index, "search": run_search, "serve": run_serve,
+        "trends": run_trends, "export": run_export, "kwic": run_kwic,
+    }[args.command]  # fmt: skip
     return handler(args)
 
 

@@ -19,6 +19,7 @@ from whoosh import query as wq
 
 from search.analysis import bigrams, segment_words, tokenize
 from search.normalize import normalize_for_search
+from search.proximity import Condition
 from search.query import Clause, ParsedQuery, parse_query
 from search.ranking import (
     CHARS_WEIGHT,
@@ -63,6 +64,19 @@ class ClausePlan:
 
 
 @dataclass(frozen=True)
+class ConditionPlan:
+    """A proximity or frequency condition: its parts matched as clauses (a
+    candidate holds every part), then its stored text checked."""
+
+    condition: Condition
+    parts: tuple[ClausePlan, ...]
+
+    @property
+    def needles(self) -> tuple[str, ...]:
+        return tuple(part.clause.normalized for part in self.parts)
+
+
+@dataclass(frozen=True)
 class MatchPlan:
     """A whole query as the engine runs it: built once per search."""
 
@@ -73,6 +87,7 @@ class MatchPlan:
     min_match: int
     scoring: wq.Query
     highlight_terms: tuple[str, ...]
+    conditions: tuple[ConditionPlan, ...] = ()
 
     @property
     def notes(self) -> list[str]:
@@ -109,7 +124,15 @@ def build_plan(parsed: ParsedQuery) -> MatchPlan:
         min_match=min_match,
         scoring=scoring_query(parsed),
         highlight_terms=tuple(highlight_terms(parsed)),
+        conditions=tuple(plan_condition(condition) for condition in parsed.conditions),
     )
+
+
+def plan_condition(condition: Condition) -> ConditionPlan:
+    """Each part of a condition is matched as a clause: a superset of the
+    documents holding it verbatim, which is enough, since the condition's own
+    check reads the text for the parts anyway."""
+    return ConditionPlan(condition, tuple(plan_clause(Clause(part)) for part in condition.parts))
 
 
 def plan_clause(clause: Clause) -> ClausePlan:
@@ -214,7 +237,7 @@ def is_long(parsed: ParsedQuery) -> bool:
     「」 or “”), so they count as words; outside one they keep their meaning.
     """
     clauses = parsed.clauses()
-    if not clauses or parsed.excluded or any(len(group) > 1 for group in parsed.groups):
+    if not clauses or parsed.excluded or parsed.conditions or any(len(group) > 1 for group in parsed.groups):
         return False
     if any(clause.field for clause in clauses):
         return False
@@ -300,6 +323,7 @@ def scoring_query(parsed: ParsedQuery) -> wq.Query:
         return long_scoring_query(parsed)
     groups = [wq.Or([clause_query(c) for c in group]) if len(group) > 1 else clause_query(group[0])
               for group in parsed.groups]  # fmt: skip
+    groups += [clause_query(Clause(part)) for condition in parsed.conditions for part in condition.parts]
     return wq.And(groups) if len(groups) > 1 else (groups[0] if groups else wq.Every())
 
 
@@ -313,5 +337,6 @@ def highlight_terms(parsed: ParsedQuery) -> list[str]:
         if not clause.quoted:
             words = query_words(clause, drop_stop_words=True)
             terms.extend(word for word in words if len(word) >= 2 or len(words) == 1)
+    terms.extend(normalize_for_search(part) for condition in parsed.conditions for part in condition.parts)
     # Longest first, so that a mark covers the longest match.
     return sorted(dict.fromkeys(term for term in terms if term), key=len, reverse=True)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from search.analysis import tokenize
 from search.normalize import clean_characters, normalize_for_search, to_simplified
+from search.proximity import Condition, split_conditions
 from search.request import MAX_QUERY_CHARS, QUERY_FILTERS
 
 # Longer queries are cut, and said so in the notes: every word is looked up
@@ -76,10 +77,11 @@ class ParsedQuery:
     # Text was typed but none of it can be searched (。。, "", (), -): it finds
     # nothing, where an empty query browses everything.
     unsearchable: bool = False
+    conditions: list[Condition] = field(default_factory=list)  # NEAR/N, "…"~N, atleastN: (ANDed)
 
     @property
     def is_empty(self) -> bool:
-        return not self.groups and not self.excluded
+        return not self.groups and not self.excluded and not self.conditions
 
     def clauses(self) -> list[Clause]:
         return [clause for group in self.groups for clause in group]
@@ -133,6 +135,8 @@ def parse_query(text: str) -> ParsedQuery:
         parsed.notes.append(f"query cut to its first {MAX_QUERY_CHARS} characters")
         text = text[:MAX_QUERY_CHARS]
     parsed.asks = text.rstrip().endswith(("?", "？"))
+    text, parsed.conditions, condition_notes = split_conditions(text)
+    parsed.notes.extend(condition_notes)
     join_next = False  # the previous token was OR
     negate_next = False
     clause_count = word_count = 0

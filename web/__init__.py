@@ -38,12 +38,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # Chinese stays readable in the JSON
     app.json.sort_keys = False
 
-    from web import api, errors, index_store, pages
+    from web import analysis, api, errors, index_store, pages
 
     index_store.init_app(app)
     errors.init_app(app)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(analysis.blueprint)
 
     @app.after_request
     def add_security_headers(response):

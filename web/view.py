@@ -11,6 +11,7 @@ from flask import url_for
 
 from search.searcher import MAX_PAGE
 from web import timeline
+from web.analysis import analysis_links
 from web.display import (
     BASIS_LABELS,
     FACET_LABELS,
@@ -67,6 +68,7 @@ def search_view(data: dict[str, Any], params: SearchParams) -> dict[str, Any]:
         "first_page_url": search_url(params.replace(page=1)),
         "facets": facet_groups(data["facets"], params),
         "timeline": timeline_view(data["facets"], params),
+        "analysis": analysis_links(params),
         "sorts": [
             {
                 "label": label,

@@ -20,8 +20,8 @@ from whoosh import query as wq
 from search.engine.columns import FacetColumns
 from search.engine.evaluate import Evaluation, best, top
 from search.engine.generation import Generation
-from search.engine.stored import documents_holding
-from search.plan import ClausePlan, MatchPlan
+from search.engine.stored import documents_holding, documents_meeting
+from search.plan import ClausePlan, ConditionPlan, MatchPlan
 from search.request import REGION_LEVELS
 
 # Scores of this many best matches (at least) are recomputed by Whoosh itself.
@@ -79,7 +79,31 @@ def query_mask(evaluation: Evaluation, plan: MatchPlan) -> np.ndarray:
         mask &= np.logical_or.reduce([candidates for _, candidates, _ in group])
     for _, candidates, _ in excluded:
         mask &= ~candidates
+    for condition in plan.conditions:  # proximity and frequency: on what the rest allows
+        mask &= condition_mask(evaluation, condition, mask)
     return mask
+
+
+def condition_mask(evaluation: Evaluation, condition: ConditionPlan, possible: np.ndarray) -> np.ndarray:
+    """The documents of ``possible`` that meet a proximity or frequency condition.
+
+    Meeting one means reading the candidates' stored text; a result computed
+    over every candidate (nothing else in the query narrowed it) is kept for
+    the index generation, like a quoted text's."""
+    key = ("condition", condition.condition.kind, condition.needles, condition.condition.number)
+    cached = evaluation.generation.verbatim.get(key)
+    if cached is not None:
+        return cached & possible
+    candidates = np.ones(evaluation.size, dtype=bool)
+    for part in condition.parts:
+        candidates &= clause_mask(evaluation, part)
+    complete = not np.count_nonzero(candidates & ~possible)
+    candidates &= possible
+    met = np.zeros(evaluation.size, dtype=bool)
+    met[documents_meeting(evaluation.searcher, condition.condition, condition.needles, candidates)] = True
+    if complete:
+        evaluation.generation.verbatim.put(key, met.copy())
+    return met
 
 
 def clause_mask(evaluation: Evaluation, clause: ClausePlan) -> np.ndarray:

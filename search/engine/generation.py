@@ -67,6 +67,9 @@ class Generation:
     verbatim: LRU = field(default_factory=lambda: LRU(VERBATIM_CACHE_ENTRIES))
     similar: LRU = field(default_factory=lambda: LRU(SIMILAR_CACHE_ENTRIES))
     constant_scores: dict[tuple[str, str], float] = field(default_factory=dict)
+    # (field, word) -> documents holding it, from the term table (distinctive
+    # words look up thousands; one lookup reads every segment's table).
+    doc_frequencies: dict[tuple[str, str], int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def postings(self, reader, fieldname: str, text: str) -> Postings:
@@ -75,6 +78,13 @@ class Generation:
             postings = read_postings(reader, fieldname, text)
             self.terms.put((fieldname, text), postings)
         return postings
+
+    def doc_frequency(self, reader, fieldname: str, text: str) -> int:
+        key = (fieldname, text)
+        frequency = self.doc_frequencies.get(key)
+        if frequency is None:
+            frequency = self.doc_frequencies[key] = reader.doc_frequency(fieldname, text)
+        return frequency
 
     def field_lengths(self, reader, fieldname: str) -> np.ndarray:
         with self.lock:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from search.normalize import normalize_for_search
+from search.proximity import Condition, satisfies
 
 
 class StoredTexts:
@@ -54,6 +55,19 @@ def documents_holding(searcher, needles: list[tuple[str, bool]], candidates: np.
                 if not any(needle in text for text in normalized[: 1 if title_only else 2]):
                     continue
             kept[number].append(docnum)
+    return kept
+
+
+def documents_meeting(searcher, condition: Condition, needles: tuple[str, ...], candidates: np.ndarray) -> list[int]:
+    """The candidates whose normalized title or body meets ``condition``
+    (``search.proximity``), each read once."""
+    stored = StoredTexts(searcher)
+    kept = []
+    for docnum in np.flatnonzero(candidates).tolist():
+        fields = stored.fields(docnum)
+        texts = tuple(normalize_for_search(fields.get(name) or "") for name in ("title", "body"))
+        if satisfies(condition, needles, texts):
+            kept.append(docnum)
     return kept
 
 

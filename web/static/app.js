@@ -41,3 +41,31 @@
     }
   });
 })();
+
+// The distinctive-words panel of a search page: computed only when opened.
+(function () {
+  "use strict";
+  var panel = document.querySelector(".keywords-panel");
+  if (!panel || !window.fetch) return;
+  panel.addEventListener("toggle", function () {
+    if (!panel.open || panel.dataset.loaded) return;
+    panel.dataset.loaded = "1";
+    var status = panel.querySelector(".keywords-status");
+    var list = panel.querySelector(".keywords-list");
+    status.textContent = "计算中…";
+    fetch(panel.dataset.url, {headers: {"Accept": "application/json"}})
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        if (!data.ok) { status.textContent = data.error || "出错了"; return; }
+        status.textContent = "在 " + data.documents + " 篇结果中（抽样 " + data.sampled + " 篇找候选词）：";
+        data.keywords.forEach(function (row) {
+          var item = document.createElement("li");
+          item.textContent = row.word + "（" + row.documents + " / " + row.collection_documents + "）";
+          item.title = "对数似然比 " + row.score;
+          list.appendChild(item);
+        });
+        if (!data.keywords.length) status.textContent = "没有明显的特征词。";
+      })
+      .catch(function () { status.textContent = "出错了，请重试。"; });
+  });
+})();
