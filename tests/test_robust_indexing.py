@@ -107,6 +107,7 @@ def wait_for_no_orphans(index_dir: Path, timeout: float = 60.0) -> list[str]:
         time.sleep(0.2)  # polling for an event, not guessing how long it takes
 
 
+@pytest.mark.timeout(600)  # several indexing runs of up to 1,500 articles
 def test_a_killed_build_leaves_the_previous_index_and_the_next_run_completes(tmp_path):
     index_dir = tmp_path / "ix"
     index_paths([SEEDS], index_dir, procs=1)
@@ -175,6 +176,7 @@ def test_a_writer_holds_the_index_lock_until_it_commits(tmp_path, procs):
     assert index_paths([SEEDS], index_dir, procs=procs).unchanged == 5  # released
 
 
+@pytest.mark.timeout(600)  # several indexing runs of up to 1,500 articles
 def test_two_runs_at_once_the_second_refuses_or_waits(tmp_path):
     index_dir = tmp_path / "ix"
     articles = synthetic_articles(tmp_path / "many.jsonl", 600)

@@ -39,6 +39,7 @@ def server_and_index(tmp_path):
         yield server, index_dir
 
 
+@pytest.mark.timeout(600)  # two indexing runs with searches throughout
 def test_requests_see_the_last_commit_while_indexing_and_the_new_documents_after(server_and_index, tmp_path):
     server, index_dir = server_and_index
     committed = [5]  # the documents of each commit so far
