@@ -164,3 +164,64 @@ class LiveServer:
         self.thread.join(timeout=10)
         self.server.task_dispatcher.shutdown()
         assert not self.thread.is_alive(), "the server did not stop"
+
+
+# --- an indexing run held at a known point (robustness tests) ---
+
+
+class PausedRun:
+    """``tests/pausable_run.py`` in a subprocess: a real run of ``index_paths``
+    that stops after ``pause_at`` records until ``resume()``; ``kill()`` is SIGKILL."""
+
+    def __init__(self, index_dir: Path, paths: list[Path], pause_at: int, procs: int = 2,
+                 commit_every: int | None = None):  # fmt: skip
+        import subprocess
+        import sys
+        import tempfile
+
+        command = [sys.executable, str(ROOT / "tests" / "pausable_run.py"), str(index_dir), *map(str, paths),
+                   "--pause-at", str(pause_at), "--procs", str(procs)]  # fmt: skip
+        if commit_every is not None:
+            command += ["--commit-every", str(commit_every)]
+        self.errors = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # a pipe nobody reads could fill
+        self.process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=self.errors, text=True, encoding="utf-8")  # fmt: skip
+
+    def stderr(self) -> str:
+        self.errors.seek(0)
+        return self.errors.read()
+
+    def wait_until_paused(self) -> None:
+        """Block until the run has reached its pause (a line on its stdout, not a sleep)."""
+        line = self.process.stdout.readline()
+        assert line.startswith("paused after"), (line, self.stderr())
+
+    def resume(self) -> None:
+        self.process.stdin.write("go on\n")
+        self.process.stdin.close()
+
+    def finish(self, timeout: float = 280) -> tuple[int, dict]:
+        """Resume if paused, wait for the end: (exit status, summary dict)."""
+        import json
+
+        if not self.process.stdin.closed:
+            self.resume()
+        output = self.process.stdout.read()
+        status = self.process.wait(timeout=timeout)
+        assert status in (0, 1), (status, self.stderr())
+        return status, json.loads(output.strip().splitlines()[-1])
+
+    def kill(self) -> None:
+        import signal
+
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def __enter__(self) -> PausedRun:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.process.poll() is None:
+            self.kill()
+        for stream in (self.process.stdin, self.process.stdout, self.errors):
+            stream.close()

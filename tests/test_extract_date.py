@@ -109,6 +109,10 @@ def test_explicit_dates(text, expected):
         ),
         # Only a target year: no publication year.
         ("新乡加快发展\n本报讯 3月5日上午,市委召开会议,提出到2025年建成国家创新型城市。", None),
+        # Several candidate years, or a zodiac year against the context year: no date.
+        ("新乡2019年经济运行情况\n\n本报讯 3月5日上午，市政府今天召开2020年全市工作会议，部署全年任务。", None),
+        ("枣强县2021年虎年新春第一会\n\n本报讯 2月16日上午，枣强县召开新春第一会。", None),
+        ("枣强县2022年虎年新春第一会\n\n本报讯 2月16日上午，枣强县召开新春第一会。", ("2022-02-16", "day")),
     ],
 )
 def test_datelines_and_inferred_years(text, expected):
@@ -160,6 +164,13 @@ def test_a_given_title_counts_as_context():
         ),  # not early in the year
         (5, 8, "", "据了解，1994年以来，广州市已扭转了趋势", None),
         (3, 12, "纪念毛泽东批示发表31周年", "1965年1月12日，毛泽东同志作了批示", None),
+        # Two cues, two years: no date rather than the first of them.
+        (3, 5, "新乡2019年经济运行情况", "今天召开2020年全市工作会议，部署全年任务", None),
+        (3, 5, "新乡2019年经济运行情况", "", (2019, "context year (title)")),
+        # A zodiac year that contradicts the context year: no date (16 February 2021 was in the year of the ox).
+        (2, 16, "枣强县2021年虎年新春第一会", "", None),
+        (2, 16, "2021年", "元宵节刚过，枣强县召开虎年新春第一会", None),
+        (2, 16, "枣强县2022年虎年新春第一会", "", (2022, "context year (title)")),
     ],
 )
 def test_infer_year(month, day, title, lead, expected):

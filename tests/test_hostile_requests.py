@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from urllib.parse import urlencode
 
 import pytest
@@ -90,14 +88,37 @@ def hostile_index(hostile_index_dir):
     return open_index(hostile_index_dir)
 
 
-def within_guard(function, *args, **kwargs):
-    """``function(*args, **kwargs)``, failing the test if it has not returned within ``HANG_GUARD``."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(function, *args, **kwargs)
+def within_guard(function, *args, guard: float = HANG_GUARD, **kwargs):
+    """``function(*args, **kwargs)``, failing the test if it has not returned within ``guard`` seconds.
+
+    A daemon thread, not an executor: leaving a ``ThreadPoolExecutor`` block
+    waits for its thread, so a hang would hang the guard too instead of failing."""
+    outcome: dict[str, object] = {}
+
+    def call() -> None:
         try:
-            return future.result(timeout=HANG_GUARD)
-        except FutureTimeout:
-            pytest.fail(f"no answer within {HANG_GUARD:.0f} s")
+            outcome["result"] = function(*args, **kwargs)
+        except BaseException as error:  # raised again in the test's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=call, daemon=True)
+    thread.start()
+    thread.join(guard)
+    if thread.is_alive():
+        pytest.fail(f"no answer within {guard:.0f} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
+
+
+def test_the_hang_guard_reports_a_hang_instead_of_hanging():
+    started = time.monotonic()
+    with pytest.raises(pytest.fail.Exception, match="no answer within 1 s"):
+        within_guard(threading.Event().wait, guard=1.0)  # waits forever
+    assert time.monotonic() - started < HANG_GUARD
+    assert within_guard(sum, [1, 2]) == 3
+    with pytest.raises(ZeroDivisionError):
+        within_guard(divmod, 1, 0)
 
 
 @pytest.mark.parametrize("name", PATHOLOGICAL)

@@ -249,11 +249,10 @@ def test_long_unbroken_input_is_bounded():
     ['"', "“”", '""', "「", "OR OR", "NOT NOT", "- -", "((()))", ":", "title:", "source:::",
      "\x00\x01", "\ufffd", "🙂🙂", "a" * 10_000, '"' * 999, "title:\"新乡\"", "-\"\"", "| |", "新乡\n郑州"],
 )  # fmt: skip
-def test_malformed_input_never_raises(text):
-    parsed = parse_query(text)
-    scoring_query(parsed)
-    highlight_terms(parsed)
-    is_long(parsed)
+def test_malformed_input_parses_into_bounded_queries_of_its_own_text(text):
+    check_parsed(text)  # raises nothing, and builds only from the input's own words
+    assert isinstance(is_long(parsed := parse_query(text)), bool)
+    assert all(isinstance(note, str) and note for note in parsed.notes)
 
 
 def check_parsed(text: str) -> None:
@@ -301,3 +300,27 @@ def test_any_text_parses_and_builds(text):
 )
 def test_plain_words_are_one_group_each(words):
     assert shape(parse_query(" ".join(words))) == plain(*[[(word, False, None)] for word in words])
+
+
+TERMS_CUT = f"only the first {MAX_CLAUSES} terms are used"
+
+
+@pytest.mark.parametrize("separator", [" ", " OR ", " -", ' "'])
+def test_70_terms_are_cut_at_40_words_first(separator):
+    # Every term is at least one word, so with today's limits the word cut comes first.
+    parsed = parse_query(separator.join(f"x{number}" for number in range(70)))
+    assert len([*parsed.clauses(), *parsed.excluded]) == MAX_QUERY_WORDS < MAX_CLAUSES
+    assert WORDS_CUT in parsed.notes and TERMS_CUT not in parsed.notes
+
+
+@pytest.mark.parametrize("separator", [" ", " OR ", " -"])
+def test_the_64_term_cut_says_so_when_words_allow_more(monkeypatch, seeds_index, separator):
+    """The term cut is the backstop behind the word cut: with room for more words it is reached, with its note."""
+    import sys
+
+    monkeypatch.setattr(sys.modules[parse_query.__module__], "MAX_QUERY_WORDS", 1000)
+    query = "新乡" + separator + separator.join(f"x{number}" for number in range(70))
+    parsed = parse_query(query)
+    assert len([*parsed.clauses(), *parsed.excluded]) == MAX_CLAUSES
+    assert parsed.notes == [TERMS_CUT]
+    assert TERMS_CUT in seeds_index.search(query)["notes"]  # and the result says so

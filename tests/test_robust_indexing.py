@@ -6,17 +6,19 @@ import json
 import os
 import random
 import resource
-import signal
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS, synthetic_articles
+from conftest import ROOT, SEEDS, PausedRun, synthetic_articles
 
 from search import open_index
 from search.indexer import index_paths
+from search.schema import INDEX_NAME
 
 XUNWEN = [sys.executable, "-m", "search.cli"]
 
@@ -90,16 +92,29 @@ def test_messy_folder_reports_every_bad_item_and_indexes_every_good_one(messy_fo
         assert index.search(query)["total"] == count, query
 
 
+def toc_generation(index_dir: Path) -> int:
+    """The generation of the index's newest table of contents (one more per commit)."""
+    return max(int(path.stem.rsplit("_", 1)[1]) for path in index_dir.glob(f"_{INDEX_NAME}_*.toc"))
+
+
+def wait_for_no_orphans(index_dir: Path, timeout: float = 60.0) -> list[str]:
+    """The processes still running for ``index_dir`` once they all stopped, or after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        orphans = subprocess.run(["pgrep", "-f", str(index_dir)], capture_output=True, text=True).stdout.split()
+        if not orphans or time.monotonic() > deadline:
+            return orphans
+        time.sleep(0.2)  # polling for an event, not guessing how long it takes
+
+
+@pytest.mark.timeout(600)  # several indexing runs of up to 1,500 articles
 def test_a_killed_build_leaves_the_previous_index_and_the_next_run_completes(tmp_path):
     index_dir = tmp_path / "ix"
     index_paths([SEEDS], index_dir, procs=1)
     articles = synthetic_articles(tmp_path / "many.jsonl", 1500)
-    process = subprocess.Popen([*XUNWEN, "index", "--index-dir", str(index_dir), "--quiet", str(articles)],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
-    time.sleep(3)
-    assert process.poll() is None, "the run finished before it could be killed; give it more work"
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    with PausedRun(index_dir, [articles], pause_at=1000, procs=2) as run:
+        run.wait_until_paused()  # 1,000 records handed to its workers, none committed
+        run.kill()
 
     index = open_index(index_dir)
     assert index.doc_count() == 5
@@ -108,24 +123,137 @@ def test_a_killed_build_leaves_the_previous_index_and_the_next_run_completes(tmp
     summary = index_paths([SEEDS, articles], index_dir, procs=2)
     assert summary.unchanged == 5 and summary.indexed == 1500 and not summary.failed
     assert open_index(index_dir).doc_count() == 1505
-    time.sleep(1.5)  # orphaned workers notice their parent is gone and stop
-    orphans = subprocess.run(["pgrep", "-f", str(index_dir)], capture_output=True, text=True).stdout.split()
-    assert orphans == []
+    assert wait_for_no_orphans(index_dir) == []  # orphaned workers notice their parent is gone and stop
 
 
+def test_the_default_commit_interval_is_20000_documents():
+    import inspect
+
+    from search.indexer import COMMIT_EVERY
+
+    assert COMMIT_EVERY == 20_000  # the README's promise
+    assert inspect.signature(index_paths).parameters["commit_every"].default == COMMIT_EVERY
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_a_killed_run_keeps_its_commits_and_the_next_run_skips_them(tmp_path, procs):
+    index_dir = tmp_path / "ix"
+    index_paths([SEEDS], index_dir, procs=1)
+    before = toc_generation(index_dir)
+    articles = synthetic_articles(tmp_path / "many.jsonl", 400)
+    with PausedRun(index_dir, [articles], pause_at=120, procs=procs, commit_every=50) as run:
+        run.wait_until_paused()  # 120 records read: committed after 50 and after 100
+        assert toc_generation(index_dir) == before + 2
+        run.kill()
+
+    index = open_index(index_dir)
+    assert index.doc_count() == 105
+    committed = {f"syn{n}" for n in range(400) if index.document(f"syn{n}") is not None}
+    assert committed == {f"syn{n}" for n in range(100)}  # exactly the first two commits
+    assert index.search("样本文章")["total"] == 100
+
+    summary = index_paths([SEEDS, articles], index_dir, procs=2)
+    assert (summary.unchanged, summary.indexed, summary.updated, summary.failed) == (105, 300, 0, [])
+    assert open_index(index_dir).doc_count() == 405
+    assert wait_for_no_orphans(index_dir) == []
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_a_writer_holds_the_index_lock_until_it_commits(tmp_path, procs):
+    from search.indexer import IndexLockedError, _open_writer, open_or_create
+
+    index_dir = tmp_path / "ix"
+    index_paths([SEEDS], index_dir, procs=1)
+    writer = _open_writer(open_or_create(index_dir), procs, wait_for_lock=0)  # 2: the multi-process writer
+    try:
+        for other in (1, 2):
+            with pytest.raises(IndexLockedError, match="another xunwen process is writing"):
+                index_paths([SEEDS], index_dir, procs=other)
+        second = run_xunwen("index", "--index-dir", str(index_dir), "--quiet", str(SEEDS))
+        assert second.returncode == 3, second.stderr
+    finally:
+        writer.cancel()
+    assert index_paths([SEEDS], index_dir, procs=procs).unchanged == 5  # released
+
+
+@pytest.mark.timeout(600)  # several indexing runs of up to 1,500 articles
 def test_two_runs_at_once_the_second_refuses_or_waits(tmp_path):
     index_dir = tmp_path / "ix"
     articles = synthetic_articles(tmp_path / "many.jsonl", 600)
-    first = subprocess.Popen([*XUNWEN, "index", "--index-dir", str(index_dir), "--quiet", str(articles)],
-                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
-    time.sleep(1.5)
-    second = run_xunwen("index", "--index-dir", str(index_dir), "--quiet", str(SEEDS))
-    assert second.returncode == 3
-    assert "another xunwen process is writing to this index" in second.stderr
-    waiting = run_xunwen("index", "--index-dir", str(index_dir), "--quiet", "--wait", "120", str(SEEDS))
-    assert first.wait() == 0
-    assert waiting.returncode == 0, waiting.stderr
+    with PausedRun(index_dir, [articles], pause_at=300, procs=2) as first:
+        first.wait_until_paused()  # holding the lock, with work in its workers
+        second = run_xunwen("index", "--index-dir", str(index_dir), "--quiet", str(SEEDS))
+        assert second.returncode == 3
+        assert "another xunwen process is writing to this index" in second.stderr
+        waiting = subprocess.Popen(
+            [*XUNWEN, "index", "--index-dir", str(index_dir), "--quiet", "--wait", "120", str(SEEDS)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        with pytest.raises(subprocess.TimeoutExpired):  # it waits while the lock is held
+            waiting.wait(timeout=3)
+        status, summary = first.finish()
+        assert status == 0 and summary["indexed"] == 600
+    _, errors = waiting.communicate(timeout=240)
+    assert waiting.returncode == 0, errors
     assert open_index(index_dir).doc_count() == 605
+
+
+NOBODY = 65534
+
+
+def index_as_nobody(paths: list[Path], index_dir: Path) -> dict:
+    """``index_paths(paths, index_dir).as_dict()`` run by user ``nobody`` (root reads
+    a file whatever its mode). A fork, not a new interpreter: ``nobody`` may not
+    be able to read the Python installation, so everything is imported before."""
+    index_paths(paths, index_dir.parent / "warm-up", procs=1)  # every lazy import done as root
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: drop privileges, index, report, and never return into pytest
+        status = 0
+        try:
+            os.close(reader)
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+            summary = index_paths(paths, index_dir, procs=1).as_dict()
+            os.write(writer, json.dumps(summary, ensure_ascii=False).encode("utf-8"))
+        except BaseException as error:
+            os.write(writer, json.dumps({"error": repr(error)}).encode("utf-8"))
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as pipe:
+        answer = json.loads(pipe.read() or b"{}")
+    os.waitpid(child, 0)
+    assert "error" not in answer, answer
+    return answer
+
+
+def test_unreadable_files_and_folders_are_reported_even_when_run_as_root():
+    base = Path(tempfile.mkdtemp(prefix="xunwen-unreadable-"))  # not under pytest's root-only folders
+    folder, closed = base / "articles", base / "articles" / "closed"
+    try:
+        closed.mkdir(parents=True)
+        (folder / "good.txt").write_text("南阳市召开会议\n\n会议部署全年工作。", encoding="utf-8")
+        (folder / "secret.txt").write_text("南阳市无权限文章\n\n正文。", encoding="utf-8")
+        (closed / "inner.txt").write_text("南阳市关闭的文件夹\n\n正文。", encoding="utf-8")
+        (folder / "nowhere.txt").symlink_to(folder / "gone.txt")  # unreadable for root too
+        for path in (base, folder):
+            path.chmod(0o777)
+        (folder / "secret.txt").chmod(0)
+        closed.chmod(0)
+        if os.geteuid() == 0:
+            summary = index_as_nobody([folder], base / "ix")
+        else:
+            summary = index_paths([folder], base / "ix", procs=1).as_dict()
+        failed = {Path(item["path"]).name: item["reason"] for item in summary["failed"]}
+        assert set(failed) == {"secret.txt", "closed", "nowhere.txt"}, failed
+        assert "Permission denied" in failed["secret.txt"] and "Permission denied" in failed["closed"]
+        assert summary["indexed"] == 1
+    finally:
+        closed.chmod(0o755)
+        shutil.rmtree(base)
 
 
 def _die_on_the_tenth(record):

@@ -1,31 +1,21 @@
 """Searching while indexing (issue 6): a running server answers from the last
 commit while ``xunwen index`` adds documents, and sees them once it has
-committed, without a restart. The real CLI in a subprocess, the real app under
-waitress."""
+committed, without a restart. A real indexing run in a subprocess, held at a
+known point while the searches overlap it (tests/pausable_run.py), the real app
+under waitress."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 from urllib.parse import urlencode
 
 import pytest
-from conftest import ROOT, SEEDS, LiveServer, synthetic_articles
+from conftest import SEEDS, LiveServer, PausedRun, synthetic_articles
 
 from search.indexer import index_paths
 
-XUNWEN = [sys.executable, "-m", "search.cli"]
 BATCHES = (400, 150)  # two runs: two commits
-
-
-def index_in_background(index_dir, articles) -> subprocess.Popen:
-    """``xunwen index`` adding ``articles``, started and not waited for."""
-    arguments = ["index", "--index-dir", str(index_dir), "--quiet", str(articles)]
-    return subprocess.Popen(
-        [*XUNWEN, *arguments], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
 
 
 def totals(server: LiveServer) -> tuple[int, int]:
@@ -49,6 +39,7 @@ def server_and_index(tmp_path):
         yield server, index_dir
 
 
+@pytest.mark.timeout(600)  # two indexing runs with searches throughout
 def test_requests_see_the_last_commit_while_indexing_and_the_new_documents_after(server_and_index, tmp_path):
     server, index_dir = server_and_index
     committed = [5]  # the documents of each commit so far
@@ -58,20 +49,22 @@ def test_requests_see_the_last_commit_while_indexing_and_the_new_documents_after
     first = 0
     for count in BATCHES:
         articles = synthetic_articles(tmp_path / f"batch{first}.jsonl", count, first=first)
-        process = index_in_background(index_dir, articles)
-        seen_during: list[int] = []
-        while process.poll() is None:
-            everything, synthetic = totals(server)
-            # Never an error, never a count between two commits.
-            assert everything in (committed[-1], committed[-1] + count), everything
-            assert synthetic in (committed[-1] - 5, committed[-1] - 5 + count), synthetic
-            seen_during.append(everything)
-        _, errors = process.communicate()
-        assert process.returncode == 0, errors
+        with PausedRun(index_dir, [articles], pause_at=count // 2, procs=2) as run:
+            run.wait_until_paused()  # half the documents in its workers, the lock held, nothing committed
+            held = [totals(server) for _ in range(3)]
+            assert held == [(committed[-1], committed[-1] - 5)] * 3
+            assert server.get(f"/api/doc/syn{first}")[0] == 404  # handed to the writer, not committed
+            run.resume()
+            seen_during = [everything for everything, _ in held]
+            while run.process.poll() is None:
+                everything, synthetic = totals(server)
+                # Never an error, never a count between two commits.
+                assert everything in (committed[-1], committed[-1] + count), everything
+                assert synthetic in (committed[-1] - 5, committed[-1] - 5 + count), synthetic
+                seen_during.append(everything)
+            status, summary = run.finish()
+            assert status == 0 and summary["indexed"] == count, run.stderr()
 
-        assert committed[-1] in seen_during, (
-            "the run ended before a search could overlap it; give it more work"
-        )
         assert seen_during == sorted(seen_during)  # the count never goes back
         committed.append(committed[-1] + count)
         assert totals(server) == (committed[-1], committed[-1] - 5)  # no restart
@@ -83,11 +76,11 @@ def test_requests_see_the_last_commit_while_indexing_and_the_new_documents_after
 
 def test_pages_keep_answering_while_indexing(server_and_index, tmp_path):
     server, index_dir = server_and_index
-    process = index_in_background(index_dir, synthetic_articles(tmp_path / "batch.jsonl", 250))
     paths = ["/search?q=新乡", "/search?q=样本文章&sort=newest", "/", "/doc/syn1", "/api/search?q=新乡 发展"]
     answers: list[tuple[str, int]] = []
     problems: list[str] = []
     stop = threading.Event()
+    browsed_during_the_run = threading.Event()
 
     def browse() -> None:
         try:
@@ -97,22 +90,31 @@ def test_pages_keep_answering_while_indexing(server_and_index, tmp_path):
                     answers.append((path, status))
                     if "Traceback" in body:
                         problems.append(path)
+                if len(answers) >= 2 * len(paths):
+                    browsed_during_the_run.set()
         except Exception as error:  # reported by the test below
             problems.append(f"{type(error).__name__}: {error}")
+            browsed_during_the_run.set()
 
     readers = [threading.Thread(target=browse) for _ in range(3)]
-    for reader in readers:
-        reader.start()
-    try:
-        process.wait(timeout=600)
-    finally:
-        stop.set()
+    with PausedRun(index_dir, [synthetic_articles(tmp_path / "batch.jsonl", 250)], pause_at=125) as run:
+        run.wait_until_paused()
         for reader in readers:
-            reader.join()
-    assert process.returncode == 0, process.stderr.read()
+            reader.start()
+        try:
+            # The run waits until every page was answered twice while it held the index.
+            assert browsed_during_the_run.wait(timeout=240)
+            during = list(answers)
+            status, _ = run.finish()
+        finally:
+            stop.set()
+            for reader in readers:
+                reader.join()
+        assert status == 0, run.stderr()
     assert problems == []
-    assert len(answers) >= 2 * len(paths)
-    # The new document is unknown until the commit, then found.
+    assert len(during) >= 2 * len(paths)
+    # Before the commit the new document is unknown; every other page answers.
+    assert {status for path, status in during if path == "/doc/syn1"} == {404}
     assert {status for path, status in answers if path != "/doc/syn1"} == {200}
     assert {status for path, status in answers if path == "/doc/syn1"} <= {404, 200}
     assert server.get("/doc/syn1")[0] == 200

@@ -56,6 +56,8 @@ def test_every_response_forbids_inline_scripts(client, url):
     assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
     assert "script-src 'self'" in CONTENT_SECURITY_POLICY and "unsafe-inline" not in CONTENT_SECURITY_POLICY
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"  # no page can be framed (clickjacking)
+    assert response.headers["Referrer-Policy"] == "same-origin"  # queries do not leak to other sites
 
 
 @pytest.mark.parametrize(
@@ -131,8 +133,19 @@ def test_pathological_parameters_give_400_or_a_bounded_answer(client, query, sta
     for prefix in ("/api/search?", "/search?"):
         response = client.get(prefix + query)
         assert response.status_code == status, (prefix + query[:80], response.get_data(as_text=True)[:300])
-    if status == 400:
-        assert client.get("/api/search?" + query).get_json()["status"] == 400
+    assert_json_shape(client.get("/api/search?" + query), status)
+
+
+def assert_json_shape(response, status: int) -> None:
+    """The API's one JSON shape: ``{"ok": true, ...}`` or ``{"ok": false, "error", "status"}``."""
+    assert response.status_code == status
+    assert response.mimetype == "application/json"
+    data = response.get_json()
+    if status == 200:
+        assert data["ok"] is True and isinstance(data["hits"], list) and data["total"] >= len(data["hits"])
+    else:
+        assert data == {"ok": False, "error": data["error"], "status": status}
+        assert isinstance(data["error"], str) and data["error"].strip()
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -146,9 +159,13 @@ def test_pathological_parameters_give_400_or_a_bounded_answer(client, query, sta
         max_size=5,
     )
 )  # fmt: skip
-def test_any_arguments_give_200_or_400(client, pairs):
+def test_any_arguments_give_200_or_400_in_the_json_shape(client, pairs):
     from urllib.parse import urlencode
 
     for prefix in ("/api/search?", "/search?"):
         response = client.get(prefix + urlencode(pairs))
         assert response.status_code in (200, 400), (pairs, response.get_data(as_text=True)[:300])
+        if prefix == "/api/search?":
+            assert_json_shape(response, response.status_code)
+        else:
+            assert response.mimetype == "text/html" and "Traceback" not in response.get_data(as_text=True)
