@@ -929,6 +929,12 @@ class SearchIndex:
                 suggestions.extend(word for word in close[:5] if word != normalized)
         return list(dict.fromkeys(suggestions))[:8]
 
+    def suggest(self, prefix: str, limit: int = 10) -> list[dict[str, Any]]:
+        """Completions of a typed prefix: words and places with their document counts."""
+        from search.suggest import suggest
+
+        return suggest(self._searcher().reader(), prefix, limit)
+
 
 def _document_number(searcher, doc_id: str) -> int | None:
     """The document number of an id, None if unknown (or not even encodable:

@@ -155,7 +155,7 @@ def test_document_page(client):
     rows = dict(
         re.findall(r'<tr><th scope="row">(.*?)</th><td>.*?</td><td class="basis">(.*?)</td></tr>', html, re.S)
     )
-    assert rows["来源"] == "来源 line" and rows["日期"] == "timestamp in head"
+    assert rows["来源"] == "“来源”行" and rows["日期"] == "正文开头的时间"
     assert "<td>2018-06-13</td>" in html and "seeds/000_aafb63f222c135ea.txt" in html
     assert re.search(
         r'<section class="similar".*?<li><a href="/doc/[^"]+\?q=%E6%96%B0%E4%B9%A1">', html, re.S

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from search.searcher import QueryError
 from web.index_store import IndexUnavailable
+from web.messages import error_code
 
 TITLES = {
     400: "请求参数有误",
@@ -29,7 +30,7 @@ def wants_json() -> bool:
 def error_response(status: int, message: str):
     """The response for every error, in the one JSON shape or as a page."""
     if wants_json():
-        return {"ok": False, "error": message, "status": status}, status
+        return {"ok": False, "error": message, "status": status, "code": error_code(status, message)}, status
     try:
         page = render_template(
             "error.html", status=status, title=TITLES.get(status, "出错了"), message=message
