@@ -86,5 +86,7 @@ def suggest(reader, prefix: str, limit: int = MAX_SUGGESTIONS) -> list[dict[str,
         # one-character words complete nothing, unless the prefix is that word
         if count and word not in places and (len(word) > 1 or word == prefix)
     ]
-    chosen = heapq.nsmallest(limit, [*places.values(), *words], key=lambda item: (-item["count"], item["text"]))
+    chosen = heapq.nsmallest(
+        limit, [*places.values(), *words], key=lambda item: (-item["count"], item["text"])
+    )
     return chosen

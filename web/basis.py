@@ -29,6 +29,8 @@ BASIS_TEXT = {
     "dateline": "电头",
     "lead date": "导语开头的日期",
     "context year": "上下文中的年份",
+    "yearly review": "年度回顾",  # cues of a context year ("lead: 今年" is a pattern)
+    "title": "标题",
     # sources
     "byline": "署名行",
     "title suffix": "标题后缀",
@@ -73,7 +75,10 @@ def _year_cues(kind: str, cues: str) -> str:
 # (pattern, label) tried in order on a basis that is not in BASIS_TEXT; the
 # label gets the pattern's groups and may label them in turn.
 PATTERNS: list[tuple[re.Pattern[str], Callable[..., str]]] = [
-    (re.compile(r"(.*) \(given date (.*) unreadable\)"), lambda inner, value: f"{basis_label(inner)}（所给日期 {value} 无法识别）"),
+    (
+        re.compile(r"(.*) \(given date (.*) unreadable\)"),
+        lambda inner, value: f"{basis_label(inner)}（所给日期 {value} 无法识别）",
+    ),
     (re.compile(r"(.+) \(repaired\)"), lambda inner: f"{basis_label(inner)}（乱码已修复）"),
     (re.compile(r"(.+) in tail"), lambda inner: f"文末的{basis_label(inner)}"),
     (re.compile(r"labelled line \((.+)\)"), lambda label: f"“{label}”行"),
@@ -81,7 +86,7 @@ PATTERNS: list[tuple[re.Pattern[str], Callable[..., str]]] = [
     (re.compile(r"(dateline|lead date)\+(.+)"), _year_cues),
     (re.compile(r"lunar date \((.+)\)"), lambda day: f"农历日期（{day}）"),
     (re.compile(r"zodiac \((.+)\)"), lambda year: f"生肖（{year}）"),
-    (re.compile(r"context year \((.+)\)"), lambda cue: f"上下文中的年份（{cue}）"),
+    (re.compile(r"context year \((.+)\)"), lambda cue: f"上下文中的年份（{basis_label(cue)}）"),
     (re.compile(r"given \(not resolved: no gazetteer\)"), lambda: "随文档提供（无地名表，未能识别）"),
     (re.compile(r"given \(not resolved: (.+)\)"), lambda value: f"随文档提供（未能识别：{value}）"),
     (re.compile(r"implied by: (.+)"), lambda names: f"由下级地名推断：{names}"),

@@ -45,12 +45,24 @@ def _name(name: str) -> str:
 
 # (English message pattern, Chinese text); the groups are named parameters and numbers.
 MESSAGES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"(?P<name>\w+) is too long: at most (?P<n>\d+) characters"), "{name}太长：最多 {n} 个字符。"),
+    (
+        re.compile(r"(?P<name>\w+) is too long: at most (?P<n>\d+) characters"),
+        "{name}太长：最多 {n} 个字符。",
+    ),
     (re.compile(r"(?P<name>\w+) must be between 1 and (?P<n>\d+)"), "{name}须在 1 到 {n} 之间。"),
     (re.compile(r"(?P<name>\w+) must be a whole number, got .*"), "{name}须是正整数。"),
-    (re.compile(r"sort must be one of .*"), "排序只能是：相关度（relevance）、最新（newest）、最早（oldest）。"),
-    (re.compile(r"script must be one of .*"), "字体只能是：原文（original）、简体（simplified）、繁體（traditional）。"),
-    (re.compile(r"(?P<name>\w+) must be a date as YYYY-MM-DD, got (?P<value>.*)"), "{name}须写成 年-月-日（如 2020-05-01），收到的是 {value}。"),
+    (
+        re.compile(r"sort must be one of .*"),
+        "排序只能是：相关度（relevance）、最新（newest）、最早（oldest）。",
+    ),
+    (
+        re.compile(r"script must be one of .*"),
+        "字体只能是：原文（original）、简体（simplified）、繁體（traditional）。",
+    ),
+    (
+        re.compile(r"(?P<name>\w+) must be a date as YYYY-MM-DD, got (?P<value>.*)"),
+        "{name}须写成 年-月-日（如 2020-05-01），收到的是 {value}。",
+    ),
     (re.compile(r"(?P<name>\w+) is not a valid date: (?P<value>.*)"), "{name} {value} 不是存在的日期。"),
     (re.compile(r"year must be four digits"), "年份须是四位数字（如 2020）。"),
     (re.compile(r"month must be YYYY-MM"), "月份须写成 年-月（如 2020-05）。"),
@@ -60,7 +72,10 @@ MESSAGES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"a document id has 1 to (?P<n>\d+) characters"), "文档编号须有 1 到 {n} 个字符。"),
     (re.compile(r"no document with id (?P<value>.*)"), "没有这篇文档：{value}。"),
     (re.compile(r"the index has not been built yet"), "索引尚未建立：请先运行 xunwen index 建立索引。"),
-    (re.compile(r"the index is not there.*"), "找不到索引（已被删除，或尚未建立）：请运行 xunwen index 建立索引。"),
+    (
+        re.compile(r"the index is not there.*"),
+        "找不到索引（已被删除，或尚未建立）：请运行 xunwen index 建立索引。",
+    ),
     (re.compile(r"the index is damaged.*"), "索引已损坏，需要重新建立（xunwen index --rebuild）。"),
     (re.compile(r"internal error"), STATUS_TEXT[500]),
 ]

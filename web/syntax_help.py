@@ -20,7 +20,7 @@ QUERY_SYNTAX = (
     SyntaxRow("新乡 发展", "每个词都要出现（不加空格也会切成几个词：新乡发展）；简体、繁體都能搜到"),
     SyntaxRow('"高质量发展"', "引号里的文字原样出现（也可用 “…” 或 「…」）"),
     SyntaxRow("新乡 OR 郑州", "出现其中之一即可（也可用 |）"),
-    SyntaxRow("发展 -疫情", "排除含有某词的文章（也可写 NOT 疫情，或 -\"疫情防控\"）"),
+    SyntaxRow("发展 -疫情", '排除含有某词的文章（也可写 NOT 疫情，或 -"疫情防控"）'),
     SyntaxRow('title:新乡  title:"高质量发展"', "只在标题里找"),
     SyntaxRow("source:河南日报", "只看某个来源"),
     SyntaxRow("province:河南省  city:新乡市  county:新乡县", "只看某个省、市、县（region: 任一级均可）"),
