@@ -83,8 +83,7 @@ def suggest(reader, prefix: str, limit: int = MAX_SUGGESTIONS) -> list[dict[str,
     words = [
         {"text": word, "kind": "word", "count": count}
         for word, count in word_counts(reader, prefix).items()
-        # one-character words complete nothing, unless the prefix is that word
-        if count and word not in places and (len(word) > 1 or word == prefix)
+        if count and word not in places and len(word) > 1  # one character completes nothing
     ]
     chosen = heapq.nsmallest(
         limit, [*places.values(), *words], key=lambda item: (-item["count"], item["text"])
