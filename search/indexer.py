@@ -120,6 +120,8 @@ def prepare_document(cleaned: CleanedRecord) -> PreparedDocument:
     normalized_title = normalize_for_search(title)
     title_postings, _ = index_terms(normalized_title)
     extra = {key: value for key, value in record.given.items() if key not in _MODELLED_FIELDS}
+    if meta.get("title_original"):
+        extra["title_original"] = meta["title_original"]  # the given title, before its site name was cut
     document = Document(
         id=cleaned.id,
         title=title,

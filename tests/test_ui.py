@@ -393,3 +393,72 @@ def test_missing_index_page_speaks_chinese(tmp_path):
     client = create_app({"INDEX_DIR": str(tmp_path / "none"), "TESTING": True}).test_client()
     html = page(client, "/search?q=新乡", 503)
     assert "索引尚未建立：请先运行 xunwen index 建立索引。" in html
+
+
+# --- sources: one outlet under its names; titles without the site's name ----
+
+
+@pytest.mark.parametrize(
+    ("name", "canonical"),
+    [
+        ("中央电视台", "中央电视台"),
+        ("央视新闻", "中央电视台"),  # the broadcaster's news centre
+        ("CCTV-4中文国际频道", "中央电视台"),  # was cut to "4中文国际频道" at the dash
+        ("CCTV-13新闻频道", "中央电视台"),
+        ("CCTV13", "中央电视台"),
+        ("央视《新闻联播》(CCTV)", "中央电视台"),
+        ("央视网", "央视网"),  # the website is an outlet of its own
+        ("央视网新闻", "央视网"),
+        ("CNTV", "央视网"),
+        ("中国网络电视台", "央视网"),
+        ("中央通訊社", "中央社"),
+        ("中央通訊社 CNA", "中央社"),
+        ("中央社記者", "中央社"),
+        ("來源:城市晚報(長春)", "城市晚报"),
+        ("人民网-人民日报", "人民日报"),
+        ("本报记者", None),
+        ("记者", None),
+    ],
+)
+def test_canonical_sources(name, canonical):
+    from search.extract.source import canonical_source
+
+    assert canonical_source(name) == canonical
+
+
+SETN_TITLE = "周杰倫突爆粗口！曝專輯卡關內幕：會把人逼瘋 真實心聲全說了 | 娛樂星聞 | 三立新聞網 SETN.COM"
+
+
+@pytest.mark.parametrize(
+    ("given_title", "title", "basis"),
+    [
+        (SETN_TITLE, "周杰倫突爆粗口！曝專輯卡關內幕：會把人逼瘋 真實心聲全說了", "given, site name removed"),
+        ("泰破獲野生動物走私 62隻瀕危長尾獼猴被塞塑膠袋│TVBS新聞網", "泰破獲野生動物走私 62隻瀕危長尾獼猴被塞塑膠袋",
+         "given, site name removed"),
+        ("本周新錶｜無指針也能準確讀時 瑞寶實現純機械數位化", "本周新錶｜無指針也能準確讀時 瑞寶實現純機械數位化", "given"),
+        ("北京冬奥会筹备进展", "北京冬奥会筹备进展", "given"),
+    ],
+)  # fmt: skip
+def test_given_titles_lose_the_site_name(given_title, title, basis):
+    from search.extract.metadata import extract_metadata
+
+    meta = extract_metadata("今天天氣很好。", {"title": given_title, "source": "三立新聞網"})
+    assert (meta["title"], meta["basis"]["title"]) == (title, basis)
+    assert meta.get("title_original") == (given_title if title != given_title else None)
+
+
+def test_the_original_title_is_kept_and_shown(tmp_path):
+    from search import open_index
+    from search.indexer import index_paths
+    from web import create_app
+
+    articles = tmp_path / "setn.jsonl"
+    article = {"id": "setn-1", "title": SETN_TITLE, "source": "三立新聞網", "content": "周杰倫今天發表新專輯。"}
+    articles.write_text(json.dumps(article, ensure_ascii=False) + "\n", encoding="utf-8")
+    index_paths([articles], tmp_path / "index", procs=1)
+    document = open_index(tmp_path / "index").document("setn-1")
+    assert document["title"] == "周杰倫突爆粗口！曝專輯卡關內幕：會把人逼瘋 真實心聲全說了"
+    assert document["extra"]["title_original"] == SETN_TITLE
+    client = create_app({"INDEX_DIR": str(tmp_path / "index"), "TESTING": True}).test_client()
+    html = page(client, "/doc/setn-1")
+    assert f'<tr><th scope="row">原标题</th><td>{html_lib.escape(SETN_TITLE, quote=False)}</td>' in html

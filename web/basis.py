@@ -16,6 +16,7 @@ from collections.abc import Callable
 # search/extract/metadata.py), and the parts the patterns below are made of.
 BASIS_TEXT = {
     "given": "随文档提供",
+    "given, site name removed": "随文档提供，去掉了末尾的网站名",
     "none found": "未找到",
     # titles
     "first line": "首行",

@@ -220,6 +220,7 @@ def safe_link(url: str | None) -> str | None:
     return None
 
 
+EXTRA_LABELS = {"title_original": "原标题"}  # fields the indexer adds to the given ones
 _MATCH_RE = re.compile(r"(?<!</mark>)<mark>")  # touching marks are one match
 
 
@@ -268,7 +269,7 @@ def document_view(data: dict[str, Any], params: SearchParams | None = None) -> d
         ("内容哈希", document.get("content_hash"), None),
     ]  # fmt: skip
     for key, value in (document.get("extra") or {}).items():
-        rows.append((str(key), _shown(value), "原始字段"))
+        rows.append((EXTRA_LABELS.get(key, str(key)), _shown(value), "原始字段"))
     known = set(BASIS_LABELS) | {"published"}
     for key, how in basis.items():
         if key not in known:
