@@ -933,7 +933,7 @@ class SearchIndex:
         """Completions of a typed prefix: words and places with their document counts."""
         from search.suggest import suggest
 
-        return suggest(self._searcher().reader(), prefix, limit)
+        return suggest(self._searcher().reader(), prefix, limit, open_reader=self._ix.reader)
 
 
 def _document_number(searcher, doc_id: str) -> int | None:

@@ -13,16 +13,23 @@ from __future__ import annotations
 import bisect
 import functools
 import heapq
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from search.normalize import normalize_for_search
 
 MAX_PREFIX_CHARS = 20
 MAX_SUGGESTIONS = 10
-# A one-character prefix (新) opens thousands of words; the scan of the
-# lexicon stops after this many, which keeps the answer well under 50 ms.
+# Until the lexicon table of an index generation is built (in the background,
+# once), a prefix is looked up in Whoosh's own lexicon; a one-character prefix
+# (新) opens thousands of words there, so that scan stops after this many.
 MAX_TERMS_SCANNED = 20_000
 WORD_FIELDS = ("body", "title")
+TABLES_KEPT = 2  # index generations whose table is kept (the newest ones)
 
 
 def _usable(prefix: str) -> str:
@@ -31,7 +38,8 @@ def _usable(prefix: str) -> str:
 
 
 def word_counts(reader, prefix: str) -> dict[str, int]:
-    """Indexed words starting with ``prefix`` (normalized) -> documents holding them."""
+    """Indexed words starting with ``prefix`` (normalized) -> documents holding them,
+    read from the index's lexicon (the scan is capped)."""
     counts: dict[str, int] = {}
     for fieldname in WORD_FIELDS:
         for number, (term, info) in enumerate(reader.iter_prefix(fieldname, prefix)):
@@ -40,6 +48,92 @@ def word_counts(reader, prefix: str) -> dict[str, int]:
             word = term.decode("utf-8") if isinstance(term, bytes) else term
             counts[word] = max(counts.get(word, 0), info.doc_frequency())
     return counts
+
+
+class WordTable:
+    """Every indexed word of the title and body fields, sorted, with its count:
+    a prefix is two bisections and a top-k of a NumPy slice (well under 1 ms)."""
+
+    def __init__(self, counts: dict[str, int]):
+        self.words = sorted(counts)
+        self.counts = np.fromiter(
+            (counts[word] for word in self.words), dtype=np.int64, count=len(self.words)
+        )
+
+    @classmethod
+    def from_reader(cls, reader) -> WordTable:
+        """Read the lexicons segment by segment (the merged view is five times slower)."""
+        fields: list[dict[str, int]] = []
+        for fieldname in WORD_FIELDS:
+            counts: dict[str, int] = {}
+            for leaf, _ in reader.leaf_readers():
+                for term, info in leaf.iter_field(fieldname):
+                    word = term.decode("utf-8") if isinstance(term, bytes) else term
+                    counts[word] = counts.get(word, 0) + info.doc_frequency()  # segments hold other documents
+            fields.append(counts)
+        merged = fields[0]
+        for word, count in fields[1].items():
+            merged[word] = max(merged.get(word, 0), count)
+        return cls(merged)
+
+    def top(self, prefix: str, limit: int) -> dict[str, int]:
+        """Up to ``limit`` words starting with ``prefix``, most documents first."""
+        low = bisect.bisect_left(self.words, prefix)
+        high = bisect.bisect_left(self.words, prefix + "\U0010ffff", low)
+        counts = self.counts[low:high]
+        if len(counts) > limit:
+            chosen = np.argpartition(-counts, limit - 1)[:limit]
+        else:
+            chosen = np.arange(len(counts))
+        return {self.words[low + number]: int(counts[number]) for number in chosen.tolist()}
+
+
+_tables: dict[tuple, WordTable] = {}
+_building: set[tuple] = set()
+_tables_lock = threading.Lock()
+
+
+def _generation_key(reader) -> tuple:
+    """The segments a reader reads: one key per index generation, across indexes."""
+    return tuple(sorted(str(leaf.segment().segment_id()) for leaf, _ in reader.leaf_readers()))
+
+
+def _build(key: tuple, open_reader: Callable[[], Any]) -> None:
+    try:
+        with open_reader() as reader:
+            if _generation_key(reader) != key:
+                return  # a newer generation came meanwhile: its own request builds it
+            table = WordTable.from_reader(reader)
+        with _tables_lock:
+            _tables[key] = table
+            for old in list(_tables)[:-TABLES_KEPT]:
+                del _tables[old]
+    finally:
+        with _tables_lock:
+            _building.discard(key)
+
+
+def word_table(reader, open_reader: Callable[[], Any] | None = None, wait: bool = False) -> WordTable | None:
+    """The word table of ``reader``'s generation; if it is not built yet, its
+    building starts in a thread (reading with ``open_reader()``) and None is
+    returned, unless ``wait``."""
+    key = _generation_key(reader)
+    with _tables_lock:
+        table = _tables.get(key)
+        if table is not None or open_reader is None:
+            return table
+        start = key not in _building
+        _building.add(key)
+    if wait:
+        if start:
+            _build(key, open_reader)
+        else:
+            while key in _building:
+                time.sleep(0.05)
+        return _tables.get(key)
+    if start:
+        threading.Thread(target=_build, args=(key, open_reader), daemon=True, name="xunwen-suggest").start()
+    return None
 
 
 @functools.cache
@@ -69,12 +163,19 @@ def place_names(prefix: str) -> list[tuple[str, str]]:
     return list(dict.fromkeys(found))
 
 
-def suggest(reader, prefix: str, limit: int = MAX_SUGGESTIONS) -> list[dict[str, Any]]:
+def suggest(
+    reader, prefix: str, limit: int = MAX_SUGGESTIONS, open_reader: Callable[[], Any] | None = None
+) -> list[dict[str, Any]]:
     """Places and words starting with ``prefix``, most documents first:
-    ``[{"text": "新乡市", "kind": "place", "level": "city", "count": 12}, ...]``."""
+    ``[{"text": "新乡市", "kind": "place", "level": "city", "count": 12}, ...]``.
+    With ``open_reader`` (a new reader of the same index), the word table is
+    used once built, and built in the background the first time."""
     prefix = _usable(prefix)
     if not prefix:
         return []
+    table = word_table(reader, open_reader)
+    # more than asked: places and one-character words are taken out of the words
+    words_found = table.top(prefix, 4 * limit + 10) if table else word_counts(reader, prefix)
     places: dict[str, dict[str, Any]] = {}  # 北京市 is a province and a city: the larger count
     for level, name in place_names(prefix):
         count = reader.doc_frequency(level, name)
@@ -82,7 +183,7 @@ def suggest(reader, prefix: str, limit: int = MAX_SUGGESTIONS) -> list[dict[str,
             places[name] = {"text": name, "kind": "place", "level": level, "count": count}
     words = [
         {"text": word, "kind": "word", "count": count}
-        for word, count in word_counts(reader, prefix).items()
+        for word, count in words_found.items()
         if count and word not in places and len(word) > 1  # one character completes nothing
     ]
     chosen = heapq.nsmallest(

@@ -453,7 +453,12 @@ def test_the_original_title_is_kept_and_shown(tmp_path):
     from web import create_app
 
     articles = tmp_path / "setn.jsonl"
-    article = {"id": "setn-1", "title": SETN_TITLE, "source": "三立新聞網", "content": "周杰倫今天發表新專輯。"}
+    article = {
+        "id": "setn-1",
+        "title": SETN_TITLE,
+        "source": "三立新聞網",
+        "content": "周杰倫今天發表新專輯。",
+    }
     articles.write_text(json.dumps(article, ensure_ascii=False) + "\n", encoding="utf-8")
     index_paths([articles], tmp_path / "index", procs=1)
     document = open_index(tmp_path / "index").document("setn-1")
@@ -462,3 +467,21 @@ def test_the_original_title_is_kept_and_shown(tmp_path):
     client = create_app({"INDEX_DIR": str(tmp_path / "index"), "TESTING": True}).test_client()
     html = page(client, "/doc/setn-1")
     assert f'<tr><th scope="row">原标题</th><td>{html_lib.escape(SETN_TITLE, quote=False)}</td>' in html
+
+
+@pytest.mark.parametrize("prefix", ["新", "新乡", "河", "发展", "中国", "北京", "zz"])
+def test_suggest_word_table_agrees_with_the_lexicon_scan(web_index_dir, prefix):
+    """The table a server builds once gives what the scan of Whoosh's lexicon gives."""
+    from search import open_index, suggest
+
+    index = open_index(web_index_dir)
+    reader = index._searcher().reader()
+    table = suggest.word_table(reader, index._ix.reader, wait=True)
+    assert table is not None and len(table.words) > 1000
+    with_table = suggest.suggest(reader, prefix, 8, open_reader=index._ix.reader)
+    built, suggest._tables = suggest._tables, {}
+    try:
+        scanned = suggest.suggest(reader, prefix, 8)
+    finally:
+        suggest._tables = built
+    assert with_table == scanned
