@@ -60,6 +60,7 @@ class IndexSummary:
     warnings: list[LoadError] = field(default_factory=list)
     seconds: float = 0.0
     megabytes: float = 0.0
+    current: str = ""  # the file being read (for a progress bar)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -297,6 +298,7 @@ def index_paths(
             if isinstance(item, LoadError):
                 (summary.warnings if item.warning else summary.failed).append(item)
                 continue
+            summary.current = item.path
             summary.megabytes += len(item.text.encode("utf-8")) / 1e6
             cleaned = clean_record(item)
             outcome = _decide(cleaned, known, seen_hashes, written)

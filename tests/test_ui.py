@@ -10,6 +10,7 @@ import html as html_lib
 import itertools
 import json
 import re
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -485,3 +486,97 @@ def test_suggest_word_table_agrees_with_the_lexicon_scan(web_index_dir, prefix):
     finally:
         suggest._tables = built
     assert with_table == scanned
+
+
+# --- the CLI -----------------------------------------------------------------
+
+
+def test_cli_hits_show_their_url(web_index_dir, capsys):
+    from search.cli import main
+
+    assert main(["search", "广州", "--index-dir", str(web_index_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "\n   https://example.com/gd-1\n" in out + "\n"
+
+
+@pytest.fixture(scope="module")
+def many_index(tmp_path_factory):
+    """300 synthetic articles: a search prints more than a pipe holds (64 KB)."""
+    from conftest import synthetic_articles
+
+    from search.indexer import index_paths
+
+    folder = tmp_path_factory.mktemp("many")
+    index_paths([synthetic_articles(folder / "many.jsonl", 300)], folder / "index", procs=1)
+    return folder / "index"
+
+
+@pytest.mark.parametrize("args", [["--json"], []])
+def test_cli_output_into_a_closed_pipe_exits_quietly(many_index, args):
+    import os
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "search.cli", "search", "样本文章", "--per-page", "100",
+               "--index-dir", str(many_index), *args]  # fmt: skip
+    reader = subprocess.Popen(["head", "-2"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    search = subprocess.run(command, stdout=reader.stdin, stderr=subprocess.PIPE, env=os.environ, timeout=300)
+    reader.stdin.close()
+    head = reader.stdout.read().decode("utf-8")
+    reader.wait(timeout=30)
+    assert len(head.splitlines()) == 2
+    assert search.stderr.decode("utf-8") == ""  # no BrokenPipeError traceback
+    assert search.returncode == 0
+
+
+def test_input_sizes_count_bytes_and_read_gzip_trailers(tmp_path):
+    from search.cli import input_sizes
+
+    plain = tmp_path / "a.jsonl"
+    plain.write_text('{"content": "新乡"}\n' * 100, encoding="utf-8")
+    packed = tmp_path / "b.jsonl.gz"
+    with gzip.open(packed, "wt", encoding="utf-8") as out:
+        out.write('{"content": "郑州"}\n' * 1000)
+    (tmp_path / "notes.bin").write_bytes(b"x")  # not indexed: not counted
+    sizes = input_sizes([str(tmp_path)])
+    assert sizes == {
+        str(plain): (plain.stat().st_size, plain.stat().st_size),
+        str(packed): (packed.stat().st_size, len(('{"content": "郑州"}\n' * 1000).encode("utf-8"))),
+    }
+
+
+def test_progress_bar_has_a_total_a_percentage_and_the_current_file(tmp_path, capsys):
+    from conftest import SEEDS, synthetic_articles
+
+    from search.cli import _progress_bar
+    from search.indexer import index_paths
+
+    files = [
+        synthetic_articles(tmp_path / f"part{number}.jsonl", 40, first=40 * number) for number in range(3)
+    ]
+    paths = [str(SEEDS), *map(str, files)]
+    bar = _progress_bar(paths)
+    total = sum(path.stat().st_size for path in [*SEEDS.glob("*.txt"), *files])
+    assert bar.bar.total == total
+    states = []
+
+    def progress(summary):
+        bar(summary)
+        states.append((bar.bar.n, Path(bar.current).name))
+
+    index_paths(paths, tmp_path / "index", procs=1, progress=progress)
+    bar.close()
+    positions = [position for position, _ in states]
+    assert positions == sorted(positions) and positions[-1] < total
+    assert bar.bar.n == total
+    assert [name for name in dict.fromkeys(name for _, name in states)] == [
+        *sorted(path.name for path in SEEDS.glob("*.txt")),
+        "part0.jsonl",
+        "part1.jsonl",
+        "part2.jsonl",
+    ]
+    # half-way through the input is about half-way through the bar
+    middle = next(position for position, name in states if name == "part1.jsonl")
+    assert 0.3 * total < middle < 0.7 * total
+    err = capsys.readouterr().err
+    assert "100%" in err and "part2.jsonl" in err and "docs" in err
