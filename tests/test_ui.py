@@ -580,3 +580,56 @@ def test_progress_bar_has_a_total_a_percentage_and_the_current_file(tmp_path, ca
     assert 0.3 * total < middle < 0.7 * total
     err = capsys.readouterr().err
     assert "100%" in err and "part2.jsonl" in err and "docs" in err
+
+
+# --- set-up ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("chromium", "font", "wanted"),
+    [
+        (True, True, None),
+        (True, False, "fonts-noto-cjk"),  # Chromium present, fonts not: the fonts alone
+        (False, False, "chromium chromium-driver fonts-noto-cjk"),
+        (False, True, "chromium chromium-driver"),
+    ],
+)
+def test_run_py_test_installs_cjk_fonts_with_chromium(tmp_path, monkeypatch, capsys, chromium, font, wanted):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("run", Path(__file__).resolve().parents[1] / "run.py")
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    present = tmp_path / "present"
+    present.write_text("")
+    missing = tmp_path / "missing"
+    monkeypatch.setattr(run, "CHROMIUM", present if chromium else missing)
+    monkeypatch.setattr(run, "CHROMEDRIVER", present if chromium else missing)
+    monkeypatch.setattr(run, "CJK_FONT", present if font else missing)
+    commands = []
+    monkeypatch.setattr(run, "sh", lambda *command, **kwargs: commands.append(command))
+    monkeypatch.setattr(run.shutil, "which", lambda name: "/usr/bin/apt-get")
+    monkeypatch.setattr(run.os, "geteuid", lambda: 0)
+    run.ensure_chromium()
+    installs = [" ".join(command[4:]) for command in commands if command[1] == "install"]
+    assert installs == ([wanted] if wanted else [])
+
+
+def test_setup_cfg_declares_the_data_folders_as_packages():
+    """``pip install -e .`` warned "Package would be ignored" for each data folder
+    that package_data named from its parent (about 100 lines)."""
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read(Path(__file__).resolve().parents[1] / "setup.cfg")
+    assert config["options"]["packages"] == "find_namespace:"
+    data = config["options.package_data"]
+    assert {name for name in data} == {"search.data", "web.templates", "web.static"}
+    root = Path(__file__).resolve().parents[1]
+    for package, patterns in data.items():
+        folder = root / package.replace(".", "/")
+        files = {path.name for path in folder.iterdir() if path.is_file()}
+        covered = {
+            name for pattern in patterns.split(",") for name in files if Path(name).match(pattern.strip())
+        }
+        assert covered == files, package
