@@ -18,7 +18,6 @@ import pytest
 from web.basis import basis_label
 from web.messages import error_code, page_text
 from web.paragraphs import MIN_TAIL, PARAGRAPH_CHARS, SPLIT_ABOVE, split_paragraphs
-from web.view import citation, match_count
 
 ENGLISH_WORD_RE = re.compile(r"[A-Za-z]{3,}")
 ALLOWED_ENGLISH = {"TF-IDF", "jieba"}  # names of methods, not words to translate
@@ -225,6 +224,8 @@ def test_matches_are_counted_like_a_scan_of_the_text(client, web_index_dir):
     [("", 0), ("a<mark>x</mark>b<mark>y</mark>", 2), ("<mark>新乡</mark><mark>市</mark>", 1)],
 )
 def test_match_count(html, count):
+    from web.view import match_count
+
     assert match_count(html) == count
 
 
@@ -237,6 +238,8 @@ def test_match_count(html, count):
     ],
 )  # fmt: skip
 def test_citation(document, expected):
+    from web.view import citation
+
     assert citation(document, datetime.date(2026, 12, 1)) == expected
 
 
@@ -513,18 +516,22 @@ def many_index(tmp_path_factory):
 
 @pytest.mark.parametrize("args", [["--json"], []])
 def test_cli_output_into_a_closed_pipe_exits_quietly(many_index, args):
+    """``xunwen search … | head -2`` once head has gone: here the reading end is
+    closed before the search prints anything, so every write meets a closed pipe."""
     import os
     import subprocess
     import sys
 
     command = [sys.executable, "-m", "search.cli", "search", "样本文章", "--per-page", "100",
                "--index-dir", str(many_index), *args]  # fmt: skip
-    reader = subprocess.Popen(["head", "-2"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    search = subprocess.run(command, stdout=reader.stdin, stderr=subprocess.PIPE, env=os.environ, timeout=300)
-    reader.stdin.close()
-    head = reader.stdout.read().decode("utf-8")
-    reader.wait(timeout=30)
-    assert len(head.splitlines()) == 2
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        search = subprocess.run(
+            command, stdout=write_end, stderr=subprocess.PIPE, env=os.environ, timeout=300
+        )
+    finally:
+        os.close(write_end)
     assert search.stderr.decode("utf-8") == ""  # no BrokenPipeError traceback
     assert search.returncode == 0
 
