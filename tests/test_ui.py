@@ -125,6 +125,11 @@ def test_every_basis_extracted_from_the_corpus_speaks_chinese(corpus):
         ("句" * 160 + "。”" + "后" * 100 + "。", ["句" * 160 + "。”", "后" * 100 + "。"]),  # the quote stays
         ("句" * 160 + "。" + "后" * 100, ["句" * 160 + "。", "后" * 100]),
         ("句" * 250 + "。" + "尾" * 20 + "。", None),  # too short a tail: no cut
+        ("句" * 300 + "，" + "后" * 100, None),  # a comma is no cut ...
+        (
+            "句" * 460 + "，" + "后" * 100,
+            ["句" * 460 + "，", "后" * 100],
+        ),  # ... after 450 without a sentence end
         # a mark is never cut; a sentence end right before one is cut before it
         ("句" * 160 + "<mark>新乡。</mark>" + "后" * 100, ["句" * 160 + "<mark>新乡。</mark>", "后" * 100]),
         (
@@ -158,7 +163,7 @@ def test_one_line_articles_become_readable_paragraphs(corpus):
     lengths.sort()
     median = lengths[len(lengths) // 2]
     assert PARAGRAPH_CHARS <= median <= 2 * PARAGRAPH_CHARS
-    assert lengths[0] >= MIN_TAIL - 1
+    assert lengths[0] >= MIN_TAIL - 1 and lengths[-1] <= 4 * PARAGRAPH_CHARS
 
 
 # --- the document page -------------------------------------------------------

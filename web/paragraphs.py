@@ -20,6 +20,10 @@ SPLIT_ABOVE = 240
 PARAGRAPH_CHARS = 150
 MIN_TAIL = 40
 SENTENCE_END = "。！？；!?"
+# A run this long without a sentence end (lists, transcripts punctuated with
+# commas only) is cut at a comma: xwlb has one-line items with 800 of them.
+LONGEST_SENTENCE = 3 * PARAGRAPH_CHARS
+CLAUSE_END = "，,"
 CLOSERS = "”’」』）)》"  # a closing quote or bracket stays with its sentence
 
 _PIECE_RE = re.compile(r"(<[^>]*>|&[#\w]+;)")
@@ -58,6 +62,8 @@ def _cut_points(line: str) -> list[int]:
             since_cut += 1
             if unit in SENTENCE_END and since_cut >= PARAGRAPH_CHARS:
                 pending = True
+            elif unit in CLAUSE_END and since_cut >= LONGEST_SENTENCE:
+                pending = True  # no sentence end for this long: a comma will do
     return cuts
 
 
