@@ -43,16 +43,26 @@ def ensure_venv(extras: str = "") -> None:
     STAMP.write_text(wanted)
 
 
+# Without a CJK font Debian's Chromium draws every Chinese character as a box,
+# so a rendering fault in a browser test or screenshot could not be seen.
+CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+
 def ensure_chromium() -> None:
-    """Debian's chromium and chromium-driver for the browser tests."""
-    if CHROMIUM.exists() and CHROMEDRIVER.exists():
+    """Debian's chromium, chromium-driver and fonts-noto-cjk for the browser tests
+    (each installed only if it is missing)."""
+    wanted = [] if CHROMIUM.exists() and CHROMEDRIVER.exists() else ["chromium", "chromium-driver"]
+    if not CJK_FONT.exists():
+        wanted.append("fonts-noto-cjk")
+    if not wanted:
         return
     if shutil.which("apt-get") is None or os.geteuid() != 0:
-        print("run.py: Chromium missing and apt-get unavailable (or not root): browser tests will skip")
+        print(f"run.py: {' '.join(wanted)} missing and apt-get unavailable (or not root): "
+              "browser tests will skip or show boxes for Chinese")  # fmt: skip
         return
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     sh("apt-get", "update", "-qq", env=env)
-    sh("apt-get", "install", "-y", "-qq", "chromium", "chromium-driver", env=env)
+    sh("apt-get", "install", "-y", "-qq", *wanted, env=env)
 
 
 def serve(args: list[str]) -> None:

@@ -76,6 +76,7 @@ class IndexSummary:
     queued: int = 0  # handed to the writer, not yet committed
     seconds: float = 0.0
     megabytes: float = 0.0
+    current: str = ""  # the file being read (for a progress bar)
 
     def as_dict(self) -> dict[str, Any]:
         def items(errors: list[LoadError]) -> list[dict[str, Any]]:
@@ -148,6 +149,8 @@ def prepare_document(cleaned: CleanedRecord) -> PreparedDocument:
     normalized_title = normalize_for_search(title)
     title_postings, _ = index_terms(normalized_title)
     extra = {key: value for key, value in record.given.items() if key not in _MODELLED_FIELDS}
+    if meta.get("title_original"):
+        extra["title_original"] = meta["title_original"]  # the given title, before its site name was cut
     document = Document(
         id=cleaned.id,
         title=title,
@@ -377,6 +380,7 @@ def index_paths(
             if isinstance(item, LoadError):
                 _file_item(item, summary)
                 continue
+            summary.current = item.path
             summary.megabytes += len(item.text.encode("utf-8")) / 1e6
             cleaned = clean_record(item)
             outcome = _decide(cleaned, known, this_run)

@@ -57,6 +57,11 @@ class SearchIndex:
         self._generations: dict[tuple[int, int], Generation] = {}  # (folder epoch, generation)
         self._generations_lock = threading.Lock()
 
+    @property
+    def _ix(self):
+        """The Whoosh index as the folder holds it now (reopened if replaced)."""
+        return self._folder.current()[0]
+
     # -- searcher and columns, per thread and generation ------------------
 
     def _searcher(self):
@@ -225,6 +230,13 @@ class SearchIndex:
                 close = execute.words_starting(reader, normalized[:2])
                 suggestions.extend(word for word in close if word != normalized)
         return list(dict.fromkeys(suggestions))[:8]
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[dict[str, Any]]:
+        """Completions of a typed prefix: words and places with their document counts."""
+        from search.suggest import suggest
+
+        # The word table is built in the background from a reader of its own.
+        return suggest(self._searcher().reader(), prefix, limit, open_reader=self._ix.reader)
 
 
 def open_index(path: str | Path = "index") -> SearchIndex:

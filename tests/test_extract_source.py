@@ -113,7 +113,7 @@ def test_a_given_title_can_name_the_site():
         ("??日报", None),
         ("本站", None),
         ("网络", None),
-        ("央视《新闻联播》(CCTV)", "央视网"),  # the outlet named in the bracketed note
+        ("央视《新闻联播》(CCTV)", "中央电视台"),  # the outlet named in the bracketed note
         ("新华社（北京）", "新华社"),  # ... or before it
         ("某县融媒体中心(内部)", "某县融媒体中心(内部)"),  # neither known: kept whole, brackets balanced
         ("CNTV", "央视网"),  # one outlet under its three names

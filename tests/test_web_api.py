@@ -225,7 +225,7 @@ def test_document_in_another_script_keeps_its_marks(client):
 )
 def test_errors_have_one_shape(client, url, status, error):
     result = api(client, url, status)
-    assert set(result) == {"ok", "error", "status"}
+    assert set(result) == {"ok", "error", "status", "code"}
     assert result["ok"] is False and result["status"] == status
     if error is not None:
         assert result["error"] == error
@@ -235,7 +235,9 @@ def test_errors_have_one_shape(client, url, status, error):
 def test_other_methods_are_405_in_the_same_shape(client, method):
     response = getattr(client, method)("/api/search")
     assert response.status_code == 405
-    assert response.get_json() == {"ok": False, "error": response.get_json()["error"], "status": 405}
+    assert response.get_json() == {
+        "ok": False, "error": response.get_json()["error"], "status": 405, "code": "method_not_allowed"
+    }
 
 
 def test_missing_index_is_503_not_500(tmp_path):
@@ -243,7 +245,9 @@ def test_missing_index_is_503_not_500(tmp_path):
 
     client = create_app({"INDEX_DIR": str(tmp_path / "none"), "TESTING": True}).test_client()
     result = api(client, "/api/search?q=新乡", 503)
-    assert result == {"ok": False, "error": "the index has not been built yet", "status": 503}
+    assert result == {
+        "ok": False, "error": "the index has not been built yet", "status": 503, "code": "index_unavailable"
+    }
 
 
 def test_unexpected_errors_are_500_without_traceback(web_index_dir, monkeypatch):
@@ -253,7 +257,7 @@ def test_unexpected_errors_are_500_without_traceback(web_index_dir, monkeypatch)
     monkeypatch.setattr(data, "hit_for_display", lambda hit, script: 1 / 0)
     monkeypatch.setattr("web.api.search_data", data.search_data)
     result = api(app.test_client(), "/api/search?q=新乡", 500)
-    assert result == {"ok": False, "error": "internal error", "status": 500}
+    assert result == {"ok": False, "error": "internal error", "status": 500, "code": "internal_error"}
 
 
 def test_running_server_sees_reindexed_documents(tmp_path):

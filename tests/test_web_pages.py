@@ -155,7 +155,7 @@ def test_document_page(client):
     rows = dict(
         re.findall(r'<tr><th scope="row">(.*?)</th><td>.*?</td><td class="basis">(.*?)</td></tr>', html, re.S)
     )
-    assert rows["来源"] == "来源 line" and rows["日期"] == "timestamp in head"
+    assert rows["来源"] == "“来源”行" and rows["日期"] == "正文开头的时间"
     assert "<td>2018-06-13</td>" in html and "seeds/000_aafb63f222c135ea.txt" in html
     assert re.search(
         r'<section class="similar".*?<li><a href="/doc/[^"]+\?q=%E6%96%B0%E4%B9%A1">', html, re.S
@@ -185,9 +185,10 @@ def test_document_page_in_another_script_keeps_marks(client):
 @pytest.mark.parametrize(
     "url, status, text",
     [
-        ("/search?page=abc", 400, "page must be a whole number, got &#39;abc&#39;"),
-        ("/search?per_page=0", 400, "per_page must be between 1 and 100"),
-        ("/search?date_from=2018-13-01", 400, "date_from is not a valid date"),
+        # the pages say the API's English errors in Chinese (web/messages.py)
+        ("/search?page=abc", 400, "页码须是正整数。"),
+        ("/search?per_page=0", 400, "每页篇数须在 1 到 100 之间。"),
+        ("/search?date_from=2018-13-01", 400, "起始日期 &#39;2018-13-01&#39; 不是存在的日期。"),
         ("/doc/no-such-document", 404, "没有这篇文档：no-such-document"),
         ("/no/such/page", 404, "这个地址没有内容。"),
     ],

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from search.engine.health import IndexDamaged, IndexMissing
 from search.request import QueryError
 from web.index_store import IndexUnavailable
+from web.messages import error_code
 
 TITLES = {
     400: "请求参数有误",
@@ -33,7 +34,7 @@ def error_response(status: int, message: str, title: str | None = None):
     """The response for every error, in the one JSON shape or as a page."""
     title = title or TITLES.get(status, "出错了")
     if wants_json():
-        return {"ok": False, "error": message, "status": status}, status
+        return {"ok": False, "error": message, "status": status, "code": error_code(status, message)}, status
     try:
         page = render_template(
             "error.html", status=status, title=title, message=message

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from web.data import document_data, search_data
 from web.index_store import get_index
-from web.params import check_document_id, parse_document_params, parse_search_params
+from web.params import check_document_id, parse_search_params
 from web.view import document_view, search_view
 
 blueprint = Blueprint("pages", __name__)
@@ -27,11 +27,30 @@ def search():
 @blueprint.get("/doc/<path:doc_id>")
 def document(doc_id: str):
     """One document: the full text with the query marked, its metadata, similar articles."""
-    q, script = parse_document_params(request.args)
-    data = document_data(get_index(), check_document_id(doc_id), q, script)
+    # The page's URL carries the search the reader came from (validated like
+    # any search), so that "返回搜索" and every link here keep it.
+    came_from = parse_search_params(request.args, current_app.config["PER_PAGE"])
+    data = document_data(get_index(), check_document_id(doc_id), came_from.q, came_from.script)
     if data is None:
         abort(404, description=f"没有这篇文档：{doc_id}")
-    carried = [("script", script)] if script != "original" else []
+    carried = [("script", came_from.script)] if came_from.script != "original" else []
     return render_template(
-        "document.html", data=data, view=document_view(data), search_text=q, form_fields=carried
-    )
+        "document.html", data=data, view=document_view(data, came_from), search_text=came_from.q,
+        form_fields=carried,
+    )  # fmt: skip
+
+
+@blueprint.get("/help")
+def help_page():
+    """The query syntax and the keyboard keys, on one short page."""
+    from web.syntax_help import KEYS, QUERY_SYNTAX
+
+    return render_template("help.html", syntax=QUERY_SYNTAX, keys=KEYS)
+
+
+@blueprint.app_template_filter("error_text")
+def error_text(message: str, status: int) -> str:
+    """An error's message as the page says it, in Chinese (``web.messages``)."""
+    from web.messages import page_text
+
+    return page_text(status, message)

@@ -4,14 +4,18 @@ API does not need any of it."""
 
 from __future__ import annotations
 
+import datetime
 import json
+import re
 from typing import Any
 
 from flask import url_for
+from markupsafe import Markup
 
 from search.searcher import MAX_PAGE
 from web import timeline
 from web.analysis import analysis_links
+from web.basis import basis_label
 from web.display import (
     BASIS_LABELS,
     FACET_LABELS,
@@ -20,6 +24,7 @@ from web.display import (
     note_label,
     value_label,
 )
+from web.paragraphs import split_paragraphs
 from web.params import SearchParams, page_numbers, remove_filter
 
 FACETS_SHOWN = 8  # values shown before "更多"
@@ -33,7 +38,12 @@ def search_url(params: SearchParams) -> str:
     return url_for("pages.search") + ("?" + query if query else "")
 
 
-def document_url(doc_id: str, q: str = "", script: str = "original") -> str:
+def document_url(doc_id: str, q: str = "", script: str = "original", params: SearchParams | None = None) -> str:
+    """A document's page; with ``params``, it carries the search it was found
+    by (query, filters, sort, page, script), for its link back."""
+    if params is not None:
+        query = params.query_string()
+        return url_for("pages.document", doc_id=doc_id) + ("?" + query if query else "")
     args = {"q": q} if q else {}
     if script != "original":
         args["script"] = script
@@ -100,7 +110,7 @@ def search_view(data: dict[str, Any], params: SearchParams) -> dict[str, Any]:
 
 
 def hit_view(hit: dict[str, Any], params: SearchParams) -> dict[str, Any]:
-    return {"url": document_url(hit["id"], params.q, params.script), "region": region_text(hit)}
+    return {"url": document_url(hit["id"], params=params), "region": region_text(hit)}
 
 
 def script_links(current: str, url) -> list[dict[str, Any]]:
@@ -213,39 +223,79 @@ def safe_link(url: str | None) -> str | None:
     return None
 
 
-def document_view(data: dict[str, Any]) -> dict[str, Any]:
-    """Metadata rows with how each value was found, links and script switch."""
+EXTRA_LABELS = {"title_original": "原标题"}  # fields the indexer adds to the given ones
+_MATCH_RE = re.compile(r"(?<!</mark>)<mark>")  # touching marks are one match
+
+
+def match_count(html: str) -> int:
+    """Matches marked in ``html``; marks that touch count once."""
+    return len(_MATCH_RE.findall(html or ""))
+
+
+def _shown(value: Any) -> str:
+    """A metadata value as text; "" for none (never ``None`` or ``null``)."""
+    if value is None or value == [] or value == {}:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def citation(document: dict[str, Any], today: datetime.date | None = None) -> str:
+    """``来源：《标题》，日期，网址（检索于 日期）``, empty parts left out."""
+    today = today or datetime.date.today()
+    title = document.get("title")
+    parts = [f"《{title}》" if title else "", document.get("published") or "", document.get("url") or ""]
+    text = "，".join(part for part in parts if part)
+    source = document.get("source")
+    return (f"{source}：" if source else "") + text + f"（检索于 {today.isoformat()}）"
+
+
+def document_view(data: dict[str, Any], params: SearchParams | None = None) -> dict[str, Any]:
+    """Metadata rows with how each value was found, links and script switch;
+    ``params`` is the search the reader came from (kept in every link)."""
     document, q, script = data["document"], data["query"], data["script"]
+    params = params or SearchParams(q=q, script=script)
     basis = document.get("basis") or {}
     date_note = {"month": "（只知月份）", "year": "（只知年份）"}.get(
         document.get("date_precision") or "", ""
     )
+    published = document.get("published")
     rows = [
-        ("日期", (document.get("published") or "") + date_note, basis.get("published")),
+        ("日期", (published + date_note) if published else "", basis.get("published")),
         ("来源", document.get("source"), basis.get("source")),
         ("地区", region_text(document), basis.get("region")),
         ("主题", "、".join(document.get("topics") or []), basis.get("topics")),
         ("标签", "、".join(document.get("tags") or []), basis.get("tags")),
         ("提及地区", "、".join(document.get("regions") or []), None),
-        ("标题", "由正文生成" if document.get("title_derived") else "原有标题", basis.get("title")),
+        ("标题", ("由正文生成" if document.get("title_derived") else "原有标题") if document.get("title") else "",
+         basis.get("title")),
         ("文件", document.get("path"), None),
         ("内容哈希", document.get("content_hash"), None),
-    ]
+    ]  # fmt: skip
     for key, value in (document.get("extra") or {}).items():
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        rows.append((str(key), text, "原始字段"))
+        rows.append((EXTRA_LABELS.get(key, str(key)), _shown(value), "原始字段"))
     known = set(BASIS_LABELS) | {"published"}
     for key, how in basis.items():
         if key not in known:
             rows.append((key, "", how))
+    body_html = document.get("body_html") or ""
     return {
-        "rows": [{"label": label, "value": value or "—", "basis": how} for label, value, how in rows],
+        "rows": [
+            {"label": label, "value": _shown(value), "basis": basis_label(how)}
+            for label, value, how in rows
+            if _shown(value) or how  # an empty value is hidden, unless how it was sought says something
+        ],
         "region": region_text(document),
         "link": safe_link(document.get("url")),
         "url_text": document.get("url"),
-        "scripts": script_links(script, lambda other: document_url(document["id"], q, other)),
-        "back_url": url_for("pages.search", q=q) if q else url_for("pages.search"),
+        # Pieces of ``body_html``, which ``web.display.marked_html`` escaped: still safe.
+        "paragraphs": [Markup(paragraph) for paragraph in split_paragraphs(str(body_html))],
+        "matches": match_count(body_html),
+        "citation": citation(document),
+        "scripts": script_links(
+            script, lambda other: document_url(document["id"], params=params.replace(script=other))
+        ),
+        "back_url": search_url(params),
         "similar": [
-            {"url": document_url(hit["id"], q, script), "region": region_text(hit)} for hit in data["similar"]
+            {"url": document_url(hit["id"], params=params), "region": region_text(hit)} for hit in data["similar"]
         ],
     }

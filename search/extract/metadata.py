@@ -17,7 +17,7 @@ from search.extract.date import extract_date, parse_date
 from search.extract.region import extract_region
 from search.extract.source import canonical_source, extract_source
 from search.extract.tags import extract_tags
-from search.extract.title import TAIL_LINE_CHARS, extract_title, tail_lines
+from search.extract.title import TAIL_LINE_CHARS, clean_title, extract_title, tail_lines
 from search.extract.topics import canonical_topic, extract_topics
 from search.normalize import to_simplified
 
@@ -61,6 +61,11 @@ def _without_footer(text: str) -> str:
 
 def _title(text: str, given_title: str | None, basis: dict[str, str]) -> dict[str, Any]:
     if given_title:
+        # "…│TVBS新聞網", "… | 娛樂星聞 | 三立新聞網 SETN.COM": the site's name is not the headline.
+        title = clean_title(given_title)
+        if title != given_title.strip():
+            basis["title"] = "given, site name removed"
+            return {"title": title, "title_derived": False, "title_original": given_title}
         basis["title"] = "given"
         return {"title": given_title, "title_derived": False}
     found = extract_title(text)

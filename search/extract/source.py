@@ -61,6 +61,11 @@ _DAMAGED_ENDINGS = {
     "快": "快报",
 }
 _DAMAGED_RE = re.compile(r"^(.+?)([日晚早时商导快])[?？]+$")
+# "CCTV-13新闻频道", "CCTV4", "央视-1": any numbered channel of China Central Television.
+_CCTV_CHANNEL_RE = re.compile(r"^(?:cctv|央视)\s*[-－]?\s*\d{1,2}\+?(?!\d)", re.IGNORECASE)
+# A source value that still has its label ("来源:城市晚报").
+_SOURCE_LABEL_RE = re.compile(r"^(?:来源|稿源|出处|文章来源|新闻来源)\s*[:：]\s*")
+_CREDIT_RE = re.compile(r"\s*(?:特约|首席|驻\S{1,4})?记者$")
 
 
 @dataclass(frozen=True)
@@ -98,15 +103,18 @@ def _strip_wrapping(name: str) -> str:
 def canonical_source(name: str) -> str | None:
     """The canonical Simplified name of an outlet, or ``None`` for a non-name
     (``本站``, ``网络``, an unreadable damaged name)."""
-    simplified = _strip_wrapping(to_simplified(name))
+    simplified = _strip_wrapping(_SOURCE_LABEL_RE.sub("", _strip_wrapping(to_simplified(name))))
+    if _CCTV_CHANNEL_RE.match(simplified):  # "CCTV-4中文国际频道": a channel of the broadcaster
+        return _aliases()["cctv"]
     simplified = (
         _DOMAIN_RE.sub(" ", simplified).strip() if re.search(r"[\u4e00-\u9fff]", simplified) else simplified
     )
     # "人民网-人民日报": the page names the paper it took the story from last.
     simplified = re.split(r"\s*[-－—]+\s*", simplified)[-1].strip()
+    simplified = _CREDIT_RE.sub("", simplified) or simplified  # "中央社记者" is 中央社
     aliases = _aliases()
-    for key in (simplified, simplified.replace(" ", ""), simplified.lower()):
-        if key in aliases:
+    for key in (simplified, simplified.replace(" ", ""), simplified.lower(), *simplified.split()):
+        if key in aliases:  # the last: "中央通讯社 CNA", a name and its short form
             return aliases[key]
     note = _BRACKETED_NOTE_RE.fullmatch(simplified)
     if note:
@@ -114,6 +122,8 @@ def canonical_source(name: str) -> str | None:
         for key in (note.group(1), note.group(2).strip(), note.group(2).strip().lower()):
             if key in aliases:
                 return aliases[key]
+        if _GENERIC_OUTLET_RE.fullmatch(note.group(1)):
+            return note.group(1)  # "城市晚报(长春)": the paper, and where it is
     if "?" in simplified or "？" in simplified:
         return _repair(simplified)
     simplified = simplified.replace(" ", "")
