@@ -57,8 +57,9 @@ def ensure_chromium() -> None:
 
 def serve(args: list[str]) -> None:
     ensure_venv()
-    xunwen = VENV / "bin" / "xunwen"
-    os.execv(xunwen, [str(xunwen), "serve", "--build-from", str(ROOT / "seeds"), *args])
+    # ``-m web.cli``, not .venv/bin/xunwen: the console script of an older
+    # install may still point at the library's command.
+    os.execv(PYTHON, [str(PYTHON), "-m", "web.cli", "serve", "--build-from", str(ROOT / "seeds"), *args])
 
 
 def test(args: list[str]) -> None:
@@ -87,7 +88,7 @@ def load(args: list[str]) -> None:
     if not list(index_dir.glob("_xunwen_*.toc")):
         if not corpus.exists():
             sys.exit(f"run.py: {corpus} is missing; the load test needs it")
-        sh(VENV / "bin" / "xunwen", "index", "--index-dir", index_dir, corpus)
+        sh(PYTHON, "-m", "search.cli", "index", "--index-dir", index_dir, corpus)
     sh(PYTHON, ROOT / "bench" / "load_test.py", "--index-dir", index_dir, *args)
 
 

@@ -1,4 +1,4 @@
-"""The ``xunwen`` command: index, search and serve.
+"""The library's commands of ``xunwen``: index and search (``serve`` is the app's: ``web.cli``).
 
 Exit status: 0 when everything went well; 1 when some files or lines could
 not be indexed (they are listed; everything else was indexed); 2 for a usage
@@ -12,7 +12,6 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_INDEX = 0, 1, 2, 3
 DEFAULT_INDEX_DIR = "index"
@@ -49,16 +48,6 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--page", type=int, default=1)
     search.add_argument("--per-page", type=int, default=10)
 
-    serve = commands.add_parser("serve", help="serve the web UI and JSON API (waitress)")
-    _add_index_dir(serve)
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=5000)
-    # Searching holds the GIL, so threads share one core: more of them only
-    # queue more work at once (load test, 16 clients on 75k articles: p99
-    # 694 ms with 4 threads, 992 ms with 8, 1.9 s with 16).
-    serve.add_argument("--threads", type=int, default=4)
-    serve.add_argument("--build-from", metavar="PATH", default=None,
-                       help="index PATH first if the index is missing (e.g. seeds/)")  # fmt: skip
     return parser
 
 
@@ -168,44 +157,9 @@ def format_result(result: dict, color: bool = False) -> str:
     return "\n".join(lines)
 
 
-def run_serve(args: argparse.Namespace) -> int:
-    from whoosh import index as whoosh_index
-
-    from search.indexer import index_paths
-    from search.schema import INDEX_NAME
-
-    index_dir = Path(args.index_dir)
-    # Only look: opening a SearchIndex here would make this process share
-    # segment bytes while it builds the index (see search.whoosh_fixes).
-    if not whoosh_index.exists_in(str(index_dir), indexname=INDEX_NAME):
-        if not args.build_from:
-            print(f"xunwen: no index in {index_dir}; run `xunwen index PATH` or pass --build-from",
-                  file=sys.stderr)  # fmt: skip
-            return EXIT_INDEX
-        print(f"building {index_dir} from {args.build_from} ...", file=sys.stderr)
-        print(format_summary(index_paths([args.build_from], index_dir)), file=sys.stderr)
-    import waitress
-
-    from web import create_app
-
-    app = create_app({"INDEX_DIR": str(index_dir)})
-    with app.app_context():
-        # Open the index and load its facet columns now (3 s on 75k articles),
-        # so that the first visitor does not wait for it.
-        from web.index_store import get_index
-
-        get_index().search("", per_page=1)
-    from web.serving import summarize_queue_warnings
-
-    summarize_queue_warnings()
-    print(f"xunwen: serving {index_dir} on http://{args.host}:{args.port}/", file=sys.stderr)
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads)
-    return EXIT_OK
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"index": run_index, "search": run_search, "serve": run_serve}[args.command]
+    handler = {"index": run_index, "search": run_search}[args.command]
     return handler(args)
 
 
