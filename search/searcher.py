@@ -17,6 +17,7 @@ verified matches of recent quoted phrases are kept per index generation.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import threading
 import time
@@ -153,10 +154,21 @@ def _resolve_region(name: str):
 RESCORED = 40
 # Deeper pages than this many ranks are ordered by the NumPy scores alone.
 MAX_RESCORED = 2000
-TERM_CACHE_POSTINGS = 4_000_000  # about 32 MB of posting arrays per index generation
-VERBATIM_CACHE_ENTRIES = 64
+# Cache budgets in bytes, per index generation (so per server process); set
+# them with XUNWEN_*_CACHE_BYTES or ``set_cache_budgets`` (the app's config).
+def _budget(variable: str, default: int) -> int:
+    value = os.environ.get(variable, str(default))
+    if not value.isdigit():
+        raise ValueError(f"{variable} must be a number of bytes, not {value!r}")
+    return int(value)
+
+
+CACHE_BUDGETS = {
+    "term": _budget("XUNWEN_TERM_CACHE_BYTES", 32 << 20),  # posting arrays, 8 bytes a posting
+    "verbatim": _budget("XUNWEN_VERBATIM_CACHE_BYTES", 16 << 20),  # quoted texts, 1 byte a document
+    "similar": _budget("XUNWEN_SIMILAR_CACHE_BYTES", 4 << 20),  # similar articles' numbers
+}
 SIMILAR_TERMS = 20  # key terms of an article that find articles like it
-SIMILAR_CACHE_ENTRIES = 4096  # documents whose similar articles are kept
 SIMILAR_COMMON_FLOOR = 100  # a word in fewer documents than this is never too common
 _BLOCK_READER = ("_read_data", "_goto", "_nextoffset", "_lastblock", "_data")
 _BYTE_LENGTHS = np.array([byte_to_length(byte) for byte in range(256)], dtype=np.float64)
@@ -233,6 +245,18 @@ def read_lengths(reader, fieldname: str, size: int) -> np.ndarray:
     return lengths
 
 
+def _postings_bytes(postings: Postings) -> int:
+    return postings.docs.nbytes + postings.weights.nbytes
+
+
+def set_cache_budgets(**budgets: int) -> None:
+    """Set cache budgets in bytes (``term=``, ``verbatim=``, ``similar=``) for generations opened from now on."""
+    unknown = set(budgets) - set(CACHE_BUDGETS)
+    if unknown or any(not isinstance(value, int) or value < 0 for value in budgets.values()):
+        raise ValueError(f"cache budgets are bytes (int >= 0) for {sorted(CACHE_BUDGETS)}: {budgets}")
+    CACHE_BUDGETS.update(budgets)
+
+
 def _lengths_column():
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 
@@ -281,9 +305,9 @@ class _Generation:
 
     columns: FacetColumns
     lengths: dict[str, np.ndarray] = field(default_factory=dict)
-    terms: _LRU = field(default_factory=lambda: _LRU(TERM_CACHE_POSTINGS, lambda p: len(p.docs)))
-    verbatim: _LRU = field(default_factory=lambda: _LRU(VERBATIM_CACHE_ENTRIES))
-    similar: _LRU = field(default_factory=lambda: _LRU(SIMILAR_CACHE_ENTRIES))
+    terms: _LRU = field(default_factory=lambda: _LRU(CACHE_BUDGETS["term"], _postings_bytes))
+    verbatim: _LRU = field(default_factory=lambda: _LRU(CACHE_BUDGETS["verbatim"], lambda mask: mask.nbytes))
+    similar: _LRU = field(default_factory=lambda: _LRU(CACHE_BUDGETS["similar"], lambda d: 64 + 8 * len(d)))
     constant_scores: dict[tuple[str, str], float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
