@@ -273,12 +273,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_command(index_dir: Path, port: int, threads: int | None, workers: int = 1) -> list[str]:
+def server_command(
+    index_dir: Path, port: int, threads: int | None, workers: int = 1, preload: bool = True
+) -> list[str]:
     # ``-m web.cli``: the venv's console script may predate ``serve --workers``.
     command = [sys.executable, "-m", "web.cli", "serve", "--index-dir", str(index_dir)]
     command += ["--host", HOST, "--port", str(port), "--workers", str(workers)]
     if threads:
         command += ["--threads", str(threads)]
+    if not preload:
+        command.append("--no-preload")
     return command
 
 
@@ -421,7 +425,7 @@ def run(args: argparse.Namespace, workers: int = 1) -> dict:
     """One server with ``workers`` processes under the load of the mix."""
     port = args.port or free_port()
     log = tempfile.NamedTemporaryFile(prefix="xunwen-load-", suffix=".log", delete=False)
-    command = server_command(args.index_dir, port, args.threads, workers)
+    command = server_command(args.index_dir, port, args.threads, workers, args.preload)
     server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     kept = f", log {log.name}" if args.keep_log else ""
     print(f"server: pid {server.pid}, http://{HOST}:{port}/{kept}", file=sys.stderr)
@@ -466,6 +470,7 @@ def run(args: argparse.Namespace, workers: int = 1) -> dict:
         "clients": args.clients,
         "seconds": round(elapsed, 1),
         "server_workers": workers,
+        "server_preload": args.preload,
         "server_threads": args.threads or "default",
         "startup_seconds": round(startup, 1),
         "requests": len(everything),
@@ -511,7 +516,8 @@ def compare(runs: list[dict]) -> dict:
 def report(result: dict) -> str:
     lines = [
         f"xunwen load test: {result['clients']} clients, {result['seconds']} s, "
-        f"server workers {result['server_workers']} x threads {result['server_threads']}, "
+        f"server workers {result['server_workers']} x threads {result['server_threads']}"
+        f"{'' if result['server_preload'] else ' (no preload)'}, "
         f"index {result['index_dir']}",
         f"requests {result['requests']}, errors {result['errors']}, "
         f"throughput {result['throughput_rps']} req/s",
@@ -568,7 +574,9 @@ def report_comparison(comparison: dict) -> str:
         f"{run['errors']} errors)"
         for run in comparison["runs"]
     )
-    ratios = ", ".join(f"{workers} workers {ratio}x" for workers, ratio in comparison["throughput_ratio"].items())
+    ratios = ", ".join(
+        f"{workers} workers {ratio}x" for workers, ratio in comparison["throughput_ratio"].items()
+    )
     verdict = "PASS" if comparison["met"] else "FAIL"
     parts.append(
         f"side by side: {rows}\nthroughput over one worker: {ratios} "
@@ -602,6 +610,9 @@ def main() -> int:
     parser.add_argument(
         "--warmup", type=float, default=10.0, help="seconds of the full load before measuring (default 10)"
     )
+    parser.add_argument(
+        "--no-preload", dest="preload", action="store_false", help="pass --no-preload to the server"
+    )
     parser.add_argument("--max-requests", type=int, default=100_000, help="stop after this many requests")
     parser.add_argument("--startup-timeout", type=float, default=180.0)
     parser.add_argument("--seed", type=int, default=1)
@@ -624,7 +635,9 @@ def main() -> int:
     except RuntimeError as exc:
         print(f"load_test: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(comparison, ensure_ascii=False, indent=2) if args.json else report_comparison(comparison))
+    print(
+        json.dumps(comparison, ensure_ascii=False, indent=2) if args.json else report_comparison(comparison)
+    )
     return 0 if comparison["met"] else 1
 
 
