@@ -133,6 +133,9 @@ def test_gunicorn_workers_share_one_port_and_each_moves_to_a_new_commit(seeds_in
     server, port = _serve(seeds_index, "--workers", "2", "--threads", "2", *preload)
     try:
         assert len(_children(server.pid)) == 2  # two worker processes under the master
+        # The master warmed the app and let its searcher go: it maps no segment
+        # file, so none is kept on disk or in memory after a re-index deletes it.
+        assert ".seg" not in Path(f"/proc/{server.pid}/maps").read_text()
         assert [_total(port, "新乡") for _ in range(12)] == [2] * 12
         extra = tmp_path / "extra"
         extra.mkdir()

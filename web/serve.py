@@ -38,7 +38,13 @@ def warm_app(app: Flask) -> None:
     from web.index_store import get_index
 
     with app.app_context():
-        get_index().search("", per_page=1)
+        index = get_index()
+        index.search("", per_page=1)
+        # Keep the columns, drop this thread's searcher: requests are answered
+        # by other threads (or forked workers), and a searcher left here would
+        # map this generation's segment files for good, keeping them on disk
+        # and in memory after a re-index deletes them.
+        index.close()
 
 
 def ensure_index(index_dir: Path, build_from: str | None) -> bool:
