@@ -271,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/xunwen-bench/scale"))
     parser.add_argument("--out-dir", type=Path, default=ROOT / "bench" / "scale")
     parser.add_argument("--keep-index", action="store_true", help="keep each index in --work-dir")
+    parser.add_argument("--plot-only", action="store_true", help="redraw the plots from scale.json")
     args = parser.parse_args(argv)
     sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
     if not sizes or min(sizes) < 100:
@@ -282,9 +283,13 @@ def main(argv: list[str] | None = None) -> int:
     args.out_dir.mkdir(parents=True, exist_ok=True)
     store = args.out_dir / "scale.json"
     results = json.loads(store.read_text()) if store.exists() else {}
+    if args.plot_only:
+        sizes = []
     for count in sizes:
         print(f"bench_scale: {count} articles ...", file=sys.stderr, flush=True)
         results[str(count)] = run_size(count, args)
+        if store.exists():  # another run may have added sizes meanwhile
+            results = {**json.loads(store.read_text()), str(count): results[str(count)]}
         store.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
         print(json.dumps(results[str(count)], ensure_ascii=False), flush=True)
     for path in plot(results, args.out_dir):
