@@ -67,8 +67,9 @@ def ensure_chromium() -> None:
 
 def serve(args: list[str]) -> None:
     ensure_venv()
-    xunwen = VENV / "bin" / "xunwen"
-    os.execv(xunwen, [str(xunwen), "serve", "--build-from", str(ROOT / "seeds"), *args])
+    # ``-m web.cli``, not .venv/bin/xunwen: the console script of an older
+    # install may still point at the library's command.
+    os.execv(PYTHON, [str(PYTHON), "-m", "web.cli", "serve", "--build-from", str(ROOT / "seeds"), *args])
 
 
 def test(args: list[str]) -> None:
@@ -80,7 +81,8 @@ def test(args: list[str]) -> None:
 
 def bench(args: list[str]) -> None:
     ensure_venv("test")
-    for script in sorted((ROOT / "bench").glob("bench_*.py")):
+    # bench_scale.py builds indexes of 75k+ generated articles (tens of minutes): run it on its own.
+    for script in sorted(set((ROOT / "bench").glob("bench_*.py")) - {ROOT / "bench" / "bench_scale.py"}):
         sh(PYTHON, script, *args)
 
 
@@ -97,7 +99,7 @@ def load(args: list[str]) -> None:
     if not list(index_dir.glob("_xunwen_*.toc")):
         if not corpus.exists():
             sys.exit(f"run.py: {corpus} is missing; the load test needs it")
-        sh(VENV / "bin" / "xunwen", "index", "--index-dir", index_dir, corpus)
+        sh(PYTHON, "-m", "search.cli", "index", "--index-dir", index_dir, corpus)
     sh(PYTHON, ROOT / "bench" / "load_test.py", "--index-dir", index_dir, *args)
 
 

@@ -11,14 +11,20 @@ filter-only browsing (empty ``q``, newest first); filters with a query;
 pages 2-5; the HTML search page; and document pages (``/api/doc/<id>`` and
 ``/doc/<id>``, ids from earlier results).
 
-Reports requests, errors (non-2xx or exceptions, broken down), throughput,
-p50/p95/p99/max latency overall and per kind of request, the slowest
-requests, and the server's memory and CPU use. The target (issue 6): zero
-errors and a p99 under 1 second. Exits 0 if it is met, 1 if it is missed, 2
-if there is no index or the server could not be started.
+The same mix runs once per ``--workers`` count (default ``1,N`` with N the
+number of cores), each against a fresh server, so one run compares one
+worker process with N. Reports, per run: requests, errors (non-2xx or
+exceptions, broken down), throughput, p50/p95/p99/max latency overall and
+per kind of request, the slowest requests, and the memory of every server
+process (anonymous, file-backed and proportional, from
+``/proc/PID/smaps_rollup``) and their CPU use; then the throughput ratio of
+N workers to one. The targets (issue 16): zero errors and a p99 under 500 ms
+in every run, and N=2 workers at least 1.7 times one worker. Exits 0 if
+they are met, 1 if one is missed, 2 if there is no index or a server could
+not be started.
 
     .venv/bin/python bench/load_test.py [--index-dir /tmp/xunwen-bench/xwlb]
-        [--clients 16] [--seconds 60] [--threads N] [--port 0] [--json]
+        [--clients 16] [--seconds 60] [--workers 1,2] [--threads N] [--port 0] [--json]
 
 The number of requests is bounded (``--max-requests``) and only 127.0.0.1 is
 ever contacted.
@@ -47,7 +53,8 @@ from urllib.parse import quote, unquote, urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
-TARGET_P99_MS = 1000.0
+TARGET_P99_MS = 500.0
+TARGET_SPEEDUP = 1.7  # N=2 workers over one, on 2 cores
 REQUEST_TIMEOUT = 30.0
 MAX_DOC_IDS = 2000
 SLOWEST = 5  # slowest requests listed
@@ -266,13 +273,51 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_command(index_dir: Path, port: int, threads: int | None) -> list[str]:
-    script = Path(sys.executable).with_name("xunwen")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "search.cli"]
-    command += ["serve", "--index-dir", str(index_dir), "--host", HOST, "--port", str(port)]
+def server_command(
+    index_dir: Path, port: int, threads: int | None, workers: int = 1, preload: bool = True
+) -> list[str]:
+    # ``-m web.cli``: the venv's console script may predate ``serve --workers``.
+    command = [sys.executable, "-m", "web.cli", "serve", "--index-dir", str(index_dir)]
+    command += ["--host", HOST, "--port", str(port), "--workers", str(workers)]
     if threads:
         command += ["--threads", str(threads)]
+    if not preload:
+        command.append("--no-preload")
     return command
+
+
+def server_processes(pid: int) -> list[int]:
+    """The server's worker processes (gunicorn's children), or the server itself."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as handle:
+            children = [int(child) for child in handle.read().split()]
+    except OSError:
+        children = []
+    return children or [pid]
+
+
+SMAPS_KEYS = {"Rss": "rss_mb", "Pss": "pss_mb", "Anonymous": "anon_mb", "Shared_Clean": "shared_clean_mb"}
+
+
+def smaps_mb(pid: int) -> dict[str, float]:
+    """A process's resident memory from ``/proc/PID/smaps_rollup`` in MB (Linux).
+
+    ``anon_mb`` is what the process computed (its own); ``file_mb`` is mapped
+    file pages (the index's segments: page cache, shared with every other
+    process that maps them); ``pss_mb`` divides shared pages among sharers.
+    """
+    found: dict[str, float] = {}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+            for line in handle:
+                key, _, value = line.partition(":")
+                if key in SMAPS_KEYS:
+                    found[SMAPS_KEYS[key]] = round(int(value.split()[0]) / 1024, 1)
+    except OSError:
+        return found
+    if "rss_mb" in found and "anon_mb" in found:
+        found["file_mb"] = round(found["rss_mb"] - found["anon_mb"], 1)
+    return found
 
 
 def wait_until_up(server: subprocess.Popen, port: int, timeout: float) -> None:
@@ -376,10 +421,11 @@ def warm_up(port: int, mix, ids: DocIds, clients: int, seconds: float) -> int:
     return len(urls) + sum(len(values) for values in stats.latencies.values())
 
 
-def run(args: argparse.Namespace) -> dict:
+def run(args: argparse.Namespace, workers: int = 1) -> dict:
+    """One server with ``workers`` processes under the load of the mix."""
     port = args.port or free_port()
     log = tempfile.NamedTemporaryFile(prefix="xunwen-load-", suffix=".log", delete=False)
-    command = server_command(args.index_dir, port, args.threads)
+    command = server_command(args.index_dir, port, args.threads, workers, args.preload)
     server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     kept = f", log {log.name}" if args.keep_log else ""
     print(f"server: pid {server.pid}, http://{HOST}:{port}/{kept}", file=sys.stderr)
@@ -395,14 +441,16 @@ def run(args: argparse.Namespace) -> dict:
             f"{args.clients} clients for {args.seconds:.0f} s ...",
             file=sys.stderr,
         )
+        processes = [server.pid, *[pid for pid in server_processes(server.pid) if pid != server.pid]]
         rss_warm = rss_mb(server.pid)
         load_average = os.getloadavg()[0]
-        cpu_before, own_cpu_before = cpu_seconds(server.pid), time.process_time()
+        cpu_before, own_cpu_before = sum(map(cpu_seconds, processes)), time.process_time()
         began = time.perf_counter()
         stats = run_clients(port, mix, args.clients, args.seconds, args.max_requests, ids, args.seed)
         elapsed = time.perf_counter() - began
         rss_after = rss_mb(server.pid)
-        server_cpu = cpu_seconds(server.pid) - cpu_before
+        per_process = {str(pid): smaps_mb(pid) for pid in processes}
+        server_cpu = sum(map(cpu_seconds, processes)) - cpu_before
         own_cpu = time.process_time() - own_cpu_before
         alive = server.poll() is None
     finally:
@@ -421,6 +469,8 @@ def run(args: argparse.Namespace) -> dict:
         "index_dir": str(args.index_dir),
         "clients": args.clients,
         "seconds": round(elapsed, 1),
+        "server_workers": workers,
+        "server_preload": args.preload,
         "server_threads": args.threads or "default",
         "startup_seconds": round(startup, 1),
         "requests": len(everything),
@@ -439,6 +489,7 @@ def run(args: argparse.Namespace) -> dict:
         ],
         "server_memory_after_warmup": rss_warm,
         "server_memory_after": rss_after,
+        "server_processes_memory_after": per_process,  # pid -> smaps_rollup figures (master first)
         "server_cpu_percent": round(100 * server_cpu / elapsed) if elapsed else 0,
         "load_generator_cpu_percent": round(100 * own_cpu / elapsed) if elapsed else 0,
         "cores": os.cpu_count(),
@@ -453,10 +504,21 @@ def run(args: argparse.Namespace) -> dict:
     return result
 
 
+def compare(runs: list[dict]) -> dict:
+    """The runs side by side: throughput of each worker count over the first (one worker)."""
+    base = runs[0]["throughput_rps"] or 1.0
+    ratios = {str(run["server_workers"]): round(run["throughput_rps"] / base, 2) for run in runs}
+    two = ratios.get("2")
+    met = all(run["met"] for run in runs) and (two is None or two >= TARGET_SPEEDUP)
+    return {"runs": runs, "throughput_ratio": ratios, "target_speedup_2_workers": TARGET_SPEEDUP, "met": met}
+
+
 def report(result: dict) -> str:
     lines = [
         f"xunwen load test: {result['clients']} clients, {result['seconds']} s, "
-        f"server threads {result['server_threads']}, index {result['index_dir']}",
+        f"server workers {result['server_workers']} x threads {result['server_threads']}"
+        f"{'' if result['server_preload'] else ' (no preload)'}, "
+        f"index {result['index_dir']}",
         f"requests {result['requests']}, errors {result['errors']}, "
         f"throughput {result['throughput_rps']} req/s",
         f"latency ms: p50 {result['p50_ms']}  p95 {result['p95_ms']}  p99 {result['p99_ms']}  "
@@ -485,7 +547,13 @@ def report(result: dict) -> str:
         f"{result['load_generator_cpu_percent']}% ({result['cores']} cores; load average "
         f"{result['load_average_before']} before the run); waitress queue warnings: "
         f"{result['server_queue_warnings']}",
+        "memory per process after the run, MB (smaps_rollup; the first is gunicorn's master):",
     ]
+    for pid, row in result["server_processes_memory_after"].items():
+        lines.append(
+            f"  pid {pid}: anonymous {row.get('anon_mb', '?')}, file-backed {row.get('file_mb', '?')}, "
+            f"shared clean {row.get('shared_clean_mb', '?')}, PSS {row.get('pss_mb', '?')}"
+        )
     if not result["server_alive_at_end"]:
         lines.append("the server died during the test; log tail:")
         lines += [f"  {line}" for line in result["server_log_tail"]]
@@ -499,6 +567,32 @@ def report(result: dict) -> str:
     return "\n".join(lines)
 
 
+def report_comparison(comparison: dict) -> str:
+    parts = [report(run) for run in comparison["runs"]]
+    rows = ", ".join(
+        f"{run['server_workers']} workers {run['throughput_rps']} req/s (p99 {run['p99_ms']} ms, "
+        f"{run['errors']} errors)"
+        for run in comparison["runs"]
+    )
+    ratios = ", ".join(
+        f"{workers} workers {ratio}x" for workers, ratio in comparison["throughput_ratio"].items()
+    )
+    verdict = "PASS" if comparison["met"] else "FAIL"
+    parts.append(
+        f"side by side: {rows}\nthroughput over one worker: {ratios} "
+        f"(target: 2 workers >= {TARGET_SPEEDUP}x)\noverall verdict: {verdict}"
+    )
+    return ("\n\n" + "=" * 72 + "\n\n").join(parts)
+
+
+def worker_counts(text: str) -> list[int]:
+    """``"1,2"`` -> [1, 2]."""
+    counts = [int(part) for part in text.split(",") if part.strip()]
+    if not counts or any(count < 1 or count > 64 for count in counts):
+        raise argparse.ArgumentTypeError("worker counts are 1-64, comma-separated")
+    return counts
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--index-dir", type=Path, default=Path("/tmp/xunwen-bench/xwlb"))
@@ -508,7 +602,16 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=0, help="0: a free port")
     parser.add_argument("--threads", type=int, default=None, help="the server's --threads (default: its own)")
     parser.add_argument(
+        "--workers",
+        type=worker_counts,
+        default=[1, os.cpu_count() or 1] if (os.cpu_count() or 1) > 1 else [1],
+        help="worker counts to run the mix with, one server each (default: 1,<cores>)",
+    )
+    parser.add_argument(
         "--warmup", type=float, default=10.0, help="seconds of the full load before measuring (default 10)"
+    )
+    parser.add_argument(
+        "--no-preload", dest="preload", action="store_false", help="pass --no-preload to the server"
     )
     parser.add_argument("--max-requests", type=int, default=100_000, help="stop after this many requests")
     parser.add_argument("--startup-timeout", type=float, default=180.0)
@@ -528,12 +631,14 @@ def main() -> int:
         )
         return 2
     try:
-        result = run(args)
+        comparison = compare([run(args, workers) for workers in args.workers])
     except RuntimeError as exc:
         print(f"load_test: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else report(result))
-    return 0 if result["met"] else 1
+    print(
+        json.dumps(comparison, ensure_ascii=False, indent=2) if args.json else report_comparison(comparison)
+    )
+    return 0 if comparison["met"] else 1
 
 
 if __name__ == "__main__":

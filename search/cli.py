@@ -1,4 +1,4 @@
-"""The ``xunwen`` command: index, search and serve.
+"""The library's commands of ``xunwen``: index and search (``serve`` is the app's: ``web.cli``).
 
 Exit status: 0 when everything went well; 1 when some files or lines could
 not be indexed (they are listed; everything else was indexed and committed);
@@ -54,17 +54,6 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--per-page", type=int, default=10)
 
     _add_analysis_commands(commands)
-
-    serve = commands.add_parser("serve", help="serve the web UI and JSON API (waitress)")
-    _add_index_dir(serve)
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=5000)
-    # Searching holds the GIL, so threads share one core: more of them only
-    # queue more work at once (load test, 16 clients on 75k articles: p99
-    # 694 ms with 4 threads, 992 ms with 8, 1.9 s with 16).
-    serve.add_argument("--threads", type=int, default=4)
-    serve.add_argument("--build-from", metavar="PATH", default=None,
-                       help="index PATH first if the index is missing (e.g. seeds/)")  # fmt: skip
     return parser
 
 
@@ -276,46 +265,6 @@ def passage_text(passage: dict, on: str, off: str) -> str:
     return ("…" if passage["cut_before"] else "") + "".join(pieces) + ("…" if passage["cut_after"] else "")
 
 
-def run_serve(args: argparse.Namespace) -> int:
-    from search.engine.health import toc_identity
-    from search.indexer import index_paths
-
-    index_dir = Path(args.index_dir)
-    # Only look: opening a SearchIndex here would make this process share
-    # segment bytes while it builds the index (see search.engine.fixes).
-    if toc_identity(index_dir) is None:
-        if not args.build_from:
-            print(f"xunwen: no index in {index_dir}; run `xunwen index PATH` or pass --build-from",
-                  file=sys.stderr)  # fmt: skip
-            return EXIT_INDEX
-        print(f"building {index_dir} from {args.build_from} ...", file=sys.stderr)
-        print(format_summary(index_paths([args.build_from], index_dir)), file=sys.stderr)
-    import waitress
-
-    from web import create_app
-
-    app = create_app({"INDEX_DIR": str(index_dir)})
-    with app.app_context():
-        # Open the index and load its facet columns now (3 s on 75k articles),
-        # so that the first visitor does not wait for it.
-        from search.engine.health import IndexDamaged
-        from web.index_store import get_index
-
-        try:
-            get_index().search("", per_page=1)
-        except IndexDamaged as error:
-            print(f"xunwen: {error}", file=sys.stderr)
-            return EXIT_INDEX
-    from web import SECURITY_HEADERS
-    from web.serving import add_headers_to_waitress_errors, summarize_queue_warnings
-
-    summarize_queue_warnings()
-    add_headers_to_waitress_errors(SECURITY_HEADERS)
-    print(f"xunwen: serving {index_dir} on http://{args.host}:{args.port}/", file=sys.stderr)
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads)
-    return EXIT_OK
-
-
 def _add_filters(parser: argparse.ArgumentParser) -> None:
     for name in FILTER_OPTIONS:
         parser.add_argument(f"--{name}", action="append", default=None, help=f"filter by {name} (repeatable)")
@@ -463,7 +412,7 @@ def run_kwic(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {
-        "index": run_index, "search": run_search, "serve": run_serve,
+        "index": run_index, "search": run_search,
         "trends": run_trends, "export": run_export, "kwic": run_kwic,
     }[args.command]  # fmt: skip
     try:

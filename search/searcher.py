@@ -22,7 +22,7 @@ from search import results
 from search.engine import execute
 from search.engine.columns import FacetColumns, count_facets
 from search.engine.evaluate import Evaluation
-from search.engine.generation import Generation
+from search.engine.generation import CACHE_BUDGETS, Generation, set_cache_budgets  # noqa: F401
 from search.engine.health import IndexFolder, damage_reported
 from search.engine.stored import document_number
 from search.plan import MatchPlan, plan_query

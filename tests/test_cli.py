@@ -1,4 +1,4 @@
-"""The ``xunwen`` command: index, search, exit codes."""
+"""The ``xunwen`` command: index, search, serve, exit codes."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def test_serve_builds_a_missing_index_and_answers_on_localhost(tmp_path):
         port = probe.getsockname()[1]
     index_dir = tmp_path / "ix"
     server = subprocess.Popen(
-        [sys.executable, "-m", "search.cli", "serve", "--index-dir", str(index_dir), "--port", str(port),
+        [sys.executable, "-m", "web.cli", "serve", "--index-dir", str(index_dir), "--port", str(port),
          "--build-from", str(SEEDS)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -88,10 +88,25 @@ def test_serve_builds_a_missing_index_and_answers_on_localhost(tmp_path):
     finally:
         server.terminate()
         _, stderr = server.communicate(timeout=30)
-    assert f"serving {index_dir} on http://127.0.0.1:{port}/" in stderr
+    assert f"serving {index_dir} on http://127.0.0.1:{port}/ (gunicorn, " in stderr
     assert "indexed 5" in stderr
 
 
 def test_serve_without_an_index_or_build_from_says_so(tmp_path, capsys):
+    from web.cli import main
+
     assert main(["serve", "--index-dir", str(tmp_path / "none")]) == EXIT_INDEX
     assert "no index in" in capsys.readouterr().err
+
+
+def test_serve_is_the_apps_command_and_the_library_imports_no_web(tmp_path):
+    probe = "import sys, search.cli; search.cli.build_parser(); print(sorted(m for m in sys.modules if m.startswith('web')))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]"
+    library = subprocess.run([sys.executable, "-m", "search.cli", "serve"], capture_output=True, text=True, cwd=ROOT)
+    assert library.returncode == EXIT_USAGE and "invalid choice: 'serve'" in library.stderr
+    app = subprocess.run(
+        [sys.executable, "-m", "web.cli", "search", "--index-dir", str(tmp_path / "none"), "x"],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert app.returncode == EXIT_INDEX  # index and search run through the full command too

@@ -7,7 +7,7 @@ import argparse
 import pytest
 from conftest import ROOT
 
-from search.cli import build_parser
+from web.cli import build_parser  # the whole command: the library's plus serve
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -1,9 +1,20 @@
-"""The waitress queue-depth warnings are summarized, not repeated per request."""
+"""Serving: gunicorn workers and the waitress fallback; waitress's queue warnings summarized."""
 
 from __future__ import annotations
 
+import json
 import logging
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
 
+import pytest
+
+from web.serve import choose_server, gunicorn_options
 from web.serving import QueueDepthSummary, summarize_queue_warnings
 
 
@@ -43,3 +54,104 @@ def test_installing_twice_keeps_one_filter():
     finally:
         for existing in list(logger.filters):
             logger.removeFilter(existing)
+
+
+# -- xunwen serve: gunicorn workers, waitress fallback -------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+@pytest.mark.parametrize(
+    ("threads", "preload", "expected"),
+    [
+        (4, True, {"workers": 2, "threads": 4, "worker_class": "gthread", "preload_app": True}),
+        (1, False, {"workers": 2, "threads": 1, "worker_class": "sync", "preload_app": False}),
+    ],
+)
+def test_gunicorn_options(threads, preload, expected):
+    options = gunicorn_options("127.0.0.1", 5000, 2, threads, preload)
+    assert {key: options[key] for key in expected} == expected
+    assert options["bind"] == "127.0.0.1:5000"
+
+
+def test_auto_picks_gunicorn_on_posix_and_an_explicit_choice_is_kept():
+    assert choose_server("auto") == "gunicorn"  # this suite runs on Linux, gunicorn installed
+    assert choose_server("waitress") == "waitress"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _total(port: int, query: str) -> int:
+    url = f"http://127.0.0.1:{port}/api/search?q={quote(query)}"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)["total"]
+
+
+def _serve(index_dir: Path, *options: str) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "serve", "--index-dir", str(index_dir), "--port", str(port), *options],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            _total(port, "新乡")
+            return server, port
+        except OSError:
+            assert server.poll() is None, server.stderr.read()
+            assert time.monotonic() < deadline, "the server did not answer within 60 s"
+            time.sleep(0.3)
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _stop(server: subprocess.Popen) -> str:
+    server.terminate()
+    return server.communicate(timeout=30)[1]
+
+
+@pytest.fixture
+def seeds_index(tmp_path):
+    from search.indexer import index_paths
+
+    index_paths([SEEDS], tmp_path / "ix", procs=1)
+    return tmp_path / "ix"
+
+
+@pytest.mark.parametrize("preload", [(), ("--no-preload",)])
+def test_gunicorn_workers_share_one_port_and_each_moves_to_a_new_commit(seeds_index, tmp_path, preload):
+    from search.indexer import index_paths
+
+    server, port = _serve(seeds_index, "--workers", "2", "--threads", "2", *preload)
+    try:
+        assert len(_children(server.pid)) == 2  # two worker processes under the master
+        # The master warmed the app and let its searcher go: it maps no segment
+        # file, so none is kept on disk or in memory after a re-index deletes it.
+        assert ".seg" not in Path(f"/proc/{server.pid}/maps").read_text()
+        assert [_total(port, "新乡") for _ in range(12)] == [2] * 12
+        extra = tmp_path / "extra"
+        extra.mkdir()
+        (extra / "xinxiang.txt").write_text("新乡市举办新春灯会\n\n新乡市民众观看灯会。", encoding="utf-8")
+        index_paths([extra], seeds_index, procs=1)
+        # New connections land on either worker: every answer counts the new article.
+        assert [_total(port, "新乡") for _ in range(12)] == [3] * 12
+    finally:
+        stderr = _stop(server)
+    assert f"on http://127.0.0.1:{port}/ (gunicorn, 2 processes x 2 threads)" in stderr
+
+
+def test_waitress_serves_when_asked(seeds_index):
+    server, port = _serve(seeds_index, "--server", "waitress", "--threads", "2")
+    try:
+        assert _total(port, "新鄉") == 2
+    finally:
+        stderr = _stop(server)
+    assert f"on http://127.0.0.1:{port}/ (waitress, 1 process, 2 threads)" in stderr

@@ -71,7 +71,8 @@ def live_index(tmp_path):
         yield index_dir, app.test_client(), server
 
 
-NO_INDEX = {"ok": False, "error": "the index is not there (deleted, or not built yet)", "status": 503}
+NO_INDEX = {"ok": False, "error": "the index is not there (deleted, or not built yet)", "status": 503,
+            "code": "index_unavailable"}
 
 
 def test_a_deleted_index_is_a_503_in_the_json_shape_and_an_error_page(live_index):
@@ -132,7 +133,8 @@ def truncate_toc(index_dir: Path) -> None:
 
 
 DAMAGES = {"truncated segment": truncate_segment, "corrupt TOC": corrupt_toc, "truncated TOC": truncate_toc}
-DAMAGED = {"ok": False, "error": "the index is damaged and must be rebuilt", "status": 503}
+DAMAGED = {"ok": False, "error": "the index is damaged and must be rebuilt", "status": 503,
+           "code": "index_unavailable"}
 
 
 @pytest.fixture
@@ -167,7 +169,7 @@ def test_a_damaged_index_moved_under_a_running_server_is_a_503_until_a_good_one_
 
 
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([PYTHON, "-m", "search.cli", *args], capture_output=True, text=True, env=ENV,
+    return subprocess.run([PYTHON, "-m", "web.cli", *args], capture_output=True, text=True, env=ENV,
                           timeout=timeout, cwd=ROOT)  # fmt: skip
 
 
@@ -237,7 +239,7 @@ def test_the_web_says_the_query_had_nothing_searchable(client):
 def test_numbers_that_are_not_ascii_digits_are_a_400(client, params, error):
     assert api_json(client, "/api/search?" + urlencode(params)) == (
         400,
-        {"ok": False, "error": error, "status": 400},
+        {"ok": False, "error": error, "status": 400, "code": "bad_parameter"},
     )
     assert client.get("/search?" + urlencode(params)).status_code == 400
 
@@ -459,7 +461,8 @@ def xunwen_serve(tmp_path_factory):
     """``xunwen serve`` in its own process on a small index: its port."""
     index_dir = build_index(tmp_path_factory.mktemp("serve") / "index", [article(n) for n in range(2)])
     port = free_port()
-    process = subprocess.Popen([PYTHON, "-m", "search.cli", "serve", "--index-dir", str(index_dir), "--port", str(port)],
+    process = subprocess.Popen([PYTHON, "-m", "web.cli", "serve", "--server", "waitress", "--index-dir", str(index_dir),
+                                "--port", str(port)],
                                stderr=subprocess.PIPE, text=True, env=ENV, cwd=ROOT)  # fmt: skip
     try:
         for line in process.stderr:  # it says so once the index is open and it listens

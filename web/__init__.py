@@ -27,6 +27,15 @@ SECURITY_HEADERS = {
 }
 
 
+# App config keys of the cache budgets (bytes; defaults and environment
+# variables in ``search.engine.generation.CACHE_BUDGETS``).
+CACHE_BUDGET_KEYS = {
+    "term": "TERM_CACHE_BYTES",
+    "verbatim": "VERBATIM_CACHE_BYTES",
+    "similar": "SIMILAR_CACHE_BYTES",
+}
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. Configuration is layered: defaults, then the instance
     file ``instance/config.py`` if present, then ``config`` (tests, the CLI)."""
@@ -40,6 +49,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from web import analysis, api, errors, index_store, pages
 
+    budgets = {name: app.config[key] for name, key in CACHE_BUDGET_KEYS.items() if key in app.config}
+    if budgets:
+        from search.searcher import set_cache_budgets
+
+        set_cache_budgets(**budgets)  # per process: caches belong to the process's open index
     index_store.init_app(app)
     errors.init_app(app)
     app.register_blueprint(pages.blueprint)

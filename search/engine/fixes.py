@@ -11,19 +11,21 @@ third of the commit time. Caching the miss is behaviour-preserving: a
 segment's files do not change while it is being read or written.
 
 **Reading.** A segment is one compound file, memory-mapped; but every time a
-reader opens one of its parts, ``CompoundStorage.open_file`` copies the part
-into a new ``BytesIO``. A server keeps a searcher per thread, so each thread
-held its own copy of the whole index (0.85 GB per thread on the 75k-article
-corpus: 7 GB with 8 threads). With ``share_segment_bytes()`` each part is
-copied once per process into an immutable ``bytes`` that every reader shares
-(``BytesIO(bytes)`` does not copy). Segment files are never changed, only
-deleted, so a part is dropped when its segment file is gone.
+reader opens one of its parts, ``CompoundStorage.open_file`` wraps a slice of
+the map in a ``BufferFile``, whose ``BytesIO(memoryview)`` copies the whole
+part. A server keeps a searcher per thread, so each thread held its own copy
+of the index (0.85 GB per thread on the 75k-article corpus). Parts are now
+read through ``MappedPart``: a file over the memoryview itself, so a read
+copies only the bytes asked for, the pages stay the operating system's (file
+cache, shared by every process that serves the same index, evictable), and a
+server's anonymous memory is what it computes, not the index size. Segment
+files are never changed, only deleted; a deleted file's pages live as long
+as a reader maps them (POSIX).
 """
 
 from __future__ import annotations
 
 import os
-import threading
 
 from whoosh.codec import base, whoosh3
 from whoosh.filedb.compound import CompoundStorage
@@ -41,50 +43,76 @@ def _cached_reader(self, fieldname, column):
     return reader
 
 
-_shared_parts: dict[str, dict[str, bytes]] = {}  # compound file path -> part name -> bytes
-_shared_lock = threading.Lock()
-_sharing = False
+class MappedPart:
+    """A read-only file over a memoryview: ``read`` copies only what it returns."""
+
+    def __init__(self, view: memoryview):
+        self._view = view
+        self._pos = 0
+        self.closed = False
+
+    def read(self, size: int | None = -1) -> bytes:
+        start = self._pos
+        end = len(self._view) if size is None or size < 0 else min(start + size, len(self._view))
+        self._pos = max(start, end)
+        return bytes(self._view[start:end])
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        view, start = self._view, self._pos
+        limit = len(view) if size is None or size < 0 else min(start + size, len(view))
+        end = start
+        while end < limit and view[end] != 10:  # pickle's text opcodes end with b"\n"
+            end += 1
+        self._pos = min(end + 1, limit)
+        return bytes(view[start : self._pos])
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: len(self._view)}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def __iter__(self):
+        while line := self.readline():
+            yield line
+
+    def close(self) -> None:
+        self.closed = True  # the view stays valid: other readers of the map share it
 
 
-class _SharedCompoundStorage(CompoundStorage):
-    """A compound file whose parts are read once per process and shared."""
+class _MappedBufferFile(BufferFile):
+    """Whoosh's ``BufferFile`` without the ``BytesIO`` copy of the whole part."""
 
-    parts: dict[str, bytes] | None = None
+    def __init__(self, buf, name=None, onclose=None):
+        super().__init__(b"", name=name, onclose=onclose)
+        self._buf = buf
+        self.file = MappedPart(buf)
+
+
+class _MappedCompoundStorage(CompoundStorage):
+    """A compound file whose parts are read in place from its memory map."""
 
     def open_file(self, name, *args, **kwargs):
-        if self.parts is None or self._source is None:
+        if self._source is None or self.is_closed:
             return super().open_file(name, *args, **kwargs)
-        with _shared_lock:
-            data = self.parts.get(name)
-            if data is None:
-                offset, length = self.range(name)
-                data = self.parts[name] = bytes(self._source[offset : offset + length])
-        return BufferFile(data, name=name)
+        offset, length = self.range(name)
+        return _MappedBufferFile(memoryview(self._source)[offset : offset + length], name=name)
 
 
 def _open_compound_file(self, storage):
     name = self.make_filename(self.COMPOUND_EXT)
-    compound = _SharedCompoundStorage(storage.open_file(name), use_mmap=storage.supports_mmap)
-    folder = getattr(storage, "folder", None)
-    if _sharing and folder is not None:
-        path = os.path.join(folder, name)
-        with _shared_lock:
-            for gone in [known for known in _shared_parts if not os.path.exists(known)]:
-                del _shared_parts[gone]
-            compound.parts = _shared_parts.setdefault(path, {})
-    return compound
+    return _MappedCompoundStorage(storage.open_file(name), use_mmap=storage.supports_mmap)
 
 
 def share_segment_bytes() -> None:
-    """Share segment parts between the readers of this process (searching)."""
-    global _sharing
-    _sharing = True
-
-
-def shared_bytes() -> int:
-    """How many bytes of segment parts this process holds shared."""
-    with _shared_lock:
-        return sum(len(data) for parts in _shared_parts.values() for data in parts.values())
+    """Kept for callers of the earlier design: parts are always read in place now."""
 
 
 def apply() -> None:

@@ -7,6 +7,7 @@ until the next commit; ``SearchIndex`` keeps one ``Generation`` at a time.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -16,9 +17,33 @@ import numpy as np
 from search.engine.columns import FacetColumns
 from search.engine.postings import Postings, read_lengths, read_postings
 
-TERM_CACHE_POSTINGS = 4_000_000  # about 32 MB of posting arrays per index generation
-VERBATIM_CACHE_ENTRIES = 64
-SIMILAR_CACHE_ENTRIES = 4096  # documents whose similar articles are kept
+
+# Cache budgets in bytes, per index generation (so per server process); set
+# them with XUNWEN_*_CACHE_BYTES or ``set_cache_budgets`` (the app's config).
+def _budget(variable: str, default: int) -> int:
+    value = os.environ.get(variable, str(default))
+    if not value.isdigit():
+        raise ValueError(f"{variable} must be a number of bytes, not {value!r}")
+    return int(value)
+
+
+CACHE_BUDGETS = {
+    "term": _budget("XUNWEN_TERM_CACHE_BYTES", 32 << 20),  # posting arrays, 8 bytes a posting
+    "verbatim": _budget("XUNWEN_VERBATIM_CACHE_BYTES", 16 << 20),  # quoted texts and conditions, 1 byte a document
+    "similar": _budget("XUNWEN_SIMILAR_CACHE_BYTES", 4 << 20),  # similar articles' numbers
+}
+
+
+def set_cache_budgets(**budgets: int) -> None:
+    """Set cache budgets in bytes (``term=``, ``verbatim=``, ``similar=``) for generations opened from now on."""
+    unknown = set(budgets) - set(CACHE_BUDGETS)
+    if unknown or any(not isinstance(value, int) or value < 0 for value in budgets.values()):
+        raise ValueError(f"cache budgets are bytes (int >= 0) for {sorted(CACHE_BUDGETS)}: {budgets}")
+    CACHE_BUDGETS.update(budgets)
+
+
+def _postings_bytes(postings: Postings) -> int:
+    return postings.docs.nbytes + postings.weights.nbytes
 
 
 class LRU:
@@ -63,9 +88,9 @@ class Generation:
 
     columns: FacetColumns
     lengths: dict[str, np.ndarray] = field(default_factory=dict)
-    terms: LRU = field(default_factory=lambda: LRU(TERM_CACHE_POSTINGS, lambda p: len(p.docs)))
-    verbatim: LRU = field(default_factory=lambda: LRU(VERBATIM_CACHE_ENTRIES))
-    similar: LRU = field(default_factory=lambda: LRU(SIMILAR_CACHE_ENTRIES))
+    terms: LRU = field(default_factory=lambda: LRU(CACHE_BUDGETS["term"], _postings_bytes))
+    verbatim: LRU = field(default_factory=lambda: LRU(CACHE_BUDGETS["verbatim"], lambda mask: mask.nbytes))
+    similar: LRU = field(default_factory=lambda: LRU(CACHE_BUDGETS["similar"], lambda found: 64 + 8 * len(found)))
     constant_scores: dict[tuple[str, str], float] = field(default_factory=dict)
     # (field, word) -> documents holding it, from the term table (distinctive
     # words look up thousands; one lookup reads every segment's table).
