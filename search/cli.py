@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_index(args: argparse.Namespace) -> int:
+    from search.analysis_version import AnalysisVersionError
     from search.indexer import IndexLockedError, index_paths
 
     progress = None if args.quiet or not sys.stderr.isatty() else _progress_bar()
@@ -71,7 +72,7 @@ def run_index(args: argparse.Namespace) -> int:
             args.paths, args.index_dir, rebuild=args.rebuild, procs=args.procs,
             progress=progress, wait_for_lock=args.wait,
         )  # fmt: skip
-    except IndexLockedError as error:
+    except (IndexLockedError, AnalysisVersionError) as error:
         print(f"xunwen: {error}", file=sys.stderr)
         return EXIT_INDEX
     finally:

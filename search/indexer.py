@@ -20,6 +20,7 @@ from whoosh import index as whoosh_index
 from whoosh.writing import CLEAR, LockError
 
 from search.analysis import bigrams, index_terms
+from search.analysis_version import AnalysisVersionError, version_mismatch, write_analysis_version
 from search.document import Document, content_hash
 from search.extract import extract_metadata
 from search.loaders import LoadError, RawRecord, iter_records
@@ -284,6 +285,10 @@ def index_paths(
     started = time.perf_counter()
     summary = IndexSummary()
     procs = procs or os.cpu_count() or 1
+    # An index of another analysis holds other terms: adding to it would mix them.
+    if not rebuild and whoosh_index.exists_in(str(index_dir), indexname=INDEX_NAME):
+        if (mismatch := version_mismatch(index_dir)) is not None:
+            raise AnalysisVersionError(mismatch)
     ix = open_or_create(index_dir)
     writer = _open_writer(ix, procs, wait_for_lock)
     try:
@@ -321,6 +326,7 @@ def index_paths(
         writer.cancel()
         raise
     _commit(writer, summary, rebuild)
+    write_analysis_version(index_dir)
     summary.seconds = time.perf_counter() - started
     return summary
 

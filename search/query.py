@@ -25,6 +25,7 @@ A query is cut after 1,000 characters, 64 terms or 40 words, with a note.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from whoosh import query as wq
 
 from search.analysis import bigrams, segment_words, tokenize
 from search.normalize import clean_characters, normalize_for_search, to_simplified
+from search.regional import as_written, equivalents
 from search.ranking import (
     CHARS_WEIGHT,
     LONG_QUERY_MIN_SHARE,
@@ -68,6 +70,7 @@ class Clause:
     text: str  # as typed (cleaned)
     quoted: bool = False
     field: str | None = None  # "title" to search titles only
+    equivalent_of: str = ""  # an added regional equivalent: the text of the clause it stands for
 
     @property
     def normalized(self) -> str:
@@ -192,7 +195,51 @@ def parse_query(text: str) -> ParsedQuery:
         parsed.notes.append("OR with nothing after it: ignored")
     if negate_next:
         parsed.notes.append("NOT with nothing after it: ignored")
+    add_regional_equivalents(parsed)
     return parsed
+
+
+# A clause with several regional words gets at most this many alternatives.
+MAX_EQUIVALENT_CLAUSES = 8
+
+
+def regional_alternatives(clause: Clause) -> list[Clause]:
+    """The clause with its words replaced by their regional equivalents (软件 -> 软体):
+    each word of an unquoted clause, a quoted text only when it is a whole table entry."""
+    if clause.quoted:
+        return [Clause(word, True, clause.field, clause.text) for word in equivalents(clause.normalized)]
+    choices = [(token, equivalents(token.text)) for token in tokenize(clause.text)]
+    choices = [(token, words) for token, words in choices if words]
+    alternatives: list[Clause] = []
+    for picks in itertools.product(*[(token.text, *words) for token, words in choices]):
+        text = clause.text
+        for (token, _), pick in sorted(zip(choices, picks, strict=True), key=lambda c: -c[0][0].start):
+            text = text[: token.start] + pick + text[token.end :]
+        if text != clause.text and len(alternatives) < MAX_EQUIVALENT_CLAUSES:
+            alternatives.append(Clause(text, False, clause.field, clause.text))
+    return alternatives
+
+
+def add_regional_equivalents(parsed: ParsedQuery) -> None:
+    """Let each clause also match its regional equivalents (an OR), and say so in the notes.
+    Natural-language queries are left as they are (they need only some words)."""
+    if is_long(parsed):
+        return
+    searched: list[str] = []
+    for clauses in (*parsed.groups, parsed.excluded):
+        for clause in list(clauses):
+            for alternative in regional_alternatives(clause):
+                if alternative.text not in {c.text for c in clauses}:
+                    clauses.append(alternative)
+            searched.extend(as_written(w) for w in _substituted_words(clause))
+    if searched:
+        parsed.notes.append("也搜索了：" + "、".join(dict.fromkeys(searched)))
+
+
+def _substituted_words(clause: Clause) -> list[str]:
+    if clause.quoted:
+        return list(equivalents(clause.normalized))
+    return [word for token in tokenize(clause.text) for word in equivalents(token.text)]
 
 
 # ---------------------------------------------------------------------------
@@ -279,7 +326,7 @@ def is_long(parsed: ParsedQuery) -> bool:
     """
     clauses = parsed.clauses()
     if not clauses or parsed.excluded or any(len(group) > 1 for group in parsed.groups):
-        return False
+        return False  # (regional equivalents are added only to queries that are not long)
     if any(clause.field for clause in clauses):
         return False
     words = long_query_words(parsed)

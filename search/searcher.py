@@ -34,6 +34,7 @@ from whoosh.util.numeric import byte_to_length
 
 from search.facets import FacetColumns
 from search.highlight import highlight_all, passages, render_html
+from search.analysis_version import version_mismatch
 from search.normalize import normalize_for_search, to_simplified
 from search.query import (
     Clause,
@@ -569,6 +570,8 @@ class SearchIndex:
             raise FileNotFoundError(f"no xunwen index in {self.index_dir}")
         share_segment_bytes()  # one copy of the index per process, not per thread
         self._ix = whoosh_index.open_dir(str(self.index_dir), indexname=INDEX_NAME)
+        mismatch = version_mismatch(self.index_dir)  # results of another analysis can miss documents
+        self._index_notes = [f"warning: {mismatch}"] if mismatch else []
         self._local = threading.local()
         self._generations: dict[int, _Generation] = {}
         self._generations_lock = threading.Lock()
@@ -774,7 +777,7 @@ class SearchIndex:
             "pages": max(1, -(-total // per_page)),
             "hits": hits,
             "facets": facets,
-            "notes": match.parsed.notes,
+            "notes": match.parsed.notes + self._index_notes,
             "took_ms": round((time.perf_counter() - started) * 1000, 2),
         }
 
