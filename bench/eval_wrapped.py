@@ -53,11 +53,19 @@ def main() -> int:
                and row["content"].count("\n") > 20]  # fmt: skip
     for label, rows in (("cec, one word per line", wrapped), ("cec, all reports", cec)):
         phrases = cec_phrases(rows, rng)
-        found = sum(normalize_for_search(p) in normalize_for_search(clean_text(row["content"])) for p, row in phrases)
-        print(f"{label}: a quoted 6-character phrase finds its own report {found}/{len(phrases)} ({found / len(phrases):.1%})")
+        found = sum(
+            normalize_for_search(p) in normalize_for_search(clean_text(row["content"])) for p, row in phrases
+        )
+        print(
+            f"{label}: a quoted 6-character phrase finds its own report {found}/{len(phrases)} ({found / len(phrases):.1%})"
+        )
     fudan = _rows("fudan.jsonl.gz")
     needle = "经济体制改革"
-    holding = [row for row in fudan if needle in fold_characters(row["title"] + "\n" + row["content"]).replace("\n", "")]
+    holding = [
+        row
+        for row in fudan
+        if needle in fold_characters(row["title"] + "\n" + row["content"]).replace("\n", "")
+    ]
     found = sum(needle in clean_text(row["title"] + "\n" + row["content"]) for row in holding)
     print(f'fudan: "{needle}" finds {found} of the {len(holding)} documents holding it')
     return 0

@@ -98,7 +98,9 @@ def main() -> int:
             folds.append((char, used[0], count, simplified[used[0]]))
         else:
             unresolved.append((char, count))
-    print(f"characters of Traditional articles (after t2s) never in Simplified ones, in >= {args.min_documents} documents:")
+    print(
+        f"characters of Traditional articles (after t2s) never in Simplified ones, in >= {args.min_documents} documents:"
+    )
     print("| character | Traditional documents | fold to | Simplified documents with it |")
     print("|---|---:|---|---:|")
     for char, target, count, target_count in folds:

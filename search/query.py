@@ -34,7 +34,6 @@ from whoosh import query as wq
 
 from search.analysis import bigrams, segment_words, tokenize
 from search.normalize import clean_characters, normalize_for_search, to_simplified
-from search.regional import as_written, equivalents
 from search.ranking import (
     CHARS_WEIGHT,
     LONG_QUERY_MIN_SHARE,
@@ -45,6 +44,7 @@ from search.ranking import (
     TITLE_BOOST,
     VERBATIM_SCORE,
 )
+from search.regional import as_written, equivalents
 
 # Longer queries are cut, and said so in the notes: every word is looked up
 # (and the character pairs around it), so these bound the work of one search.
@@ -215,7 +215,7 @@ def regional_alternatives(clause: Clause) -> list[Clause]:
         text = clause.text
         for (token, _), pick in sorted(zip(choices, picks, strict=True), key=lambda c: -c[0][0].start):
             text = text[: token.start] + pick + text[token.end :]
-        if text != clause.text and len(alternatives) < MAX_EQUIVALENT_CLAUSES:
+        if normalize_for_search(text) != clause.normalized and len(alternatives) < MAX_EQUIVALENT_CLAUSES:
             alternatives.append(Clause(text, False, clause.field, clause.text))
     return alternatives
 

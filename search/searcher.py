@@ -32,9 +32,9 @@ from whoosh import query as wq
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
+from search.analysis_version import version_mismatch
 from search.facets import FacetColumns
 from search.highlight import highlight_all, passages, render_html
-from search.analysis_version import version_mismatch
 from search.normalize import normalize_for_search, to_simplified
 from search.query import (
     Clause,

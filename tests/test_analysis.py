@@ -14,7 +14,7 @@ from search.analysis import (
     segment_words,
     tokenize,
 )
-from search.normalize import clean_text, normalize_for_search, to_simplified
+from search.normalize import clean_text, normalize_for_search
 
 SEEDS = ("000", "001", "002", "003", "004")
 
