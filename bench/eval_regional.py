@@ -33,7 +33,7 @@ def table_pairs(path: Path) -> list[tuple[str, str]]:
         if line and not line.startswith("#"):
             mainland, regional = line.split("\t")[:2]
             pairs.append((mainland, regional))
-    return pairs
+    return list(dict.fromkeys(pairs))  # a pair of both the Taiwan and the Hong Kong table once
 
 
 def main() -> int:

@@ -285,11 +285,10 @@ def index_paths(
     started = time.perf_counter()
     summary = IndexSummary()
     procs = procs or os.cpu_count() or 1
-    # An index of another analysis holds other terms: adding to it would mix them.
-    if not rebuild and whoosh_index.exists_in(str(index_dir), indexname=INDEX_NAME):
-        if (mismatch := version_mismatch(index_dir)) is not None:
-            raise AnalysisVersionError(mismatch)
     ix = open_or_create(index_dir)
+    # An index of another analysis holds other terms: adding to it would mix them.
+    if not rebuild and ix.doc_count() and (mismatch := version_mismatch(index_dir)) is not None:
+        raise AnalysisVersionError(mismatch)
     writer = _open_writer(ix, procs, wait_for_lock)
     try:
         known = {} if rebuild else known_documents(ix)

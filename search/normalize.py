@@ -292,9 +292,15 @@ def is_wrapped(lines: list[str]) -> bool:
     filled = [line for line in lines if line.strip()]
     if len(open_lines) < 3 or len(open_lines) < 0.5 * len(filled):
         return False
-    widths = sorted(map(_display_width, open_lines))
-    most_common = max(widths.count(width) for width in set(widths))
-    return most_common >= 0.5 * len(widths) or widths[len(widths) // 2] <= _ONE_WORD_LINE
+    lengths = sorted(map(len, open_lines))
+    if lengths[len(lengths) // 2] <= _ONE_WORD_LINE:
+        return True
+    # Fixed width in characters (full-width digits, folded since) or in columns.
+    return any(_share_of_most_common(list(map(measure, open_lines))) >= 0.5 for measure in (len, _display_width))
+
+
+def _share_of_most_common(values: list[int]) -> float:
+    return max(values.count(value) for value in set(values)) / len(values)
 
 
 def _display_width(line: str) -> int:

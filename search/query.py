@@ -208,16 +208,40 @@ def regional_alternatives(clause: Clause) -> list[Clause]:
     each word of an unquoted clause, a quoted text only when it is a whole table entry."""
     if clause.quoted:
         return [Clause(word, True, clause.field, clause.text) for word in equivalents(clause.normalized)]
-    choices = [(token, equivalents(token.text)) for token in tokenize(clause.text)]
-    choices = [(token, words) for token, words in choices if words]
+    choices = regional_spans(clause.text)
     alternatives: list[Clause] = []
-    for picks in itertools.product(*[(token.text, *words) for token, words in choices]):
+    for picks in itertools.product(*[(word, *others) for _, _, word, others in choices]):
         text = clause.text
-        for (token, _), pick in sorted(zip(choices, picks, strict=True), key=lambda c: -c[0][0].start):
-            text = text[: token.start] + pick + text[token.end :]
+        for (start, end, _, _), pick in sorted(zip(choices, picks, strict=True), key=lambda c: -c[0][0]):
+            text = text[:start] + pick + text[end:]
         if normalize_for_search(text) != clause.normalized and len(alternatives) < MAX_EQUIVALENT_CLAUSES:
             alternatives.append(Clause(text, False, clause.field, clause.text))
     return alternatives
+
+
+# jieba cuts many table entries into pieces (英伟达 as 英/伟达, 智慧财产权 as 智慧/财产权):
+# runs of up to this many consecutive words are looked up too, longest first.
+MAX_WORDS_OF_ENTRY = 4
+
+
+def regional_spans(text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
+    """(start, end, normalized word, equivalents) of each run of words of ``text``
+    that is a table entry, left to right, longest first, never overlapping."""
+    tokens = tokenize(text)
+    normalized = normalize_for_search(text)
+    spans = []
+    position = 0
+    while position < len(tokens):
+        for last in range(min(len(tokens), position + MAX_WORDS_OF_ENTRY) - 1, position - 1, -1):
+            start, end = tokens[position].start, tokens[last].end
+            found = equivalents(normalized[start:end])
+            if found:
+                spans.append((start, end, normalized[start:end], found))
+                position = last + 1
+                break
+        else:
+            position += 1
+    return spans
 
 
 def add_regional_equivalents(parsed: ParsedQuery) -> None:
@@ -239,7 +263,7 @@ def add_regional_equivalents(parsed: ParsedQuery) -> None:
 def _substituted_words(clause: Clause) -> list[str]:
     if clause.quoted:
         return list(equivalents(clause.normalized))
-    return [word for token in tokenize(clause.text) for word in equivalents(token.text)]
+    return [word for _, _, _, others in regional_spans(clause.text) for word in others]
 
 
 # ---------------------------------------------------------------------------

@@ -256,3 +256,21 @@ def test_cec_and_fudan_phrases_are_found_across_line_breaks(corpus):
     found = [row for row in holding if "经济体制改革" in clean_text(row["content"])]
     assert len(holding) >= 260  # 265 with title and body
     assert len(found) == len(holding)
+
+
+def test_index_of_another_analysis_must_be_rebuilt(tmp_path):
+    from search import open_index
+    from search.analysis_version import AnalysisVersionError
+    from search.indexer import index_paths
+    from search.normalize import ANALYSIS_FILE
+
+    source = tmp_path / "a.jsonl"
+    source.write_text(json.dumps({"id": "a", "title": "隨著", "content": "隨著經濟發展。"}, ensure_ascii=False) + "\n")
+    index_paths([source], tmp_path / "index", procs=1)
+    assert open_index(tmp_path / "index").search("随着")["notes"] == []
+    (tmp_path / "index" / ANALYSIS_FILE).write_text('{"version": 1}\n')  # as an older build left it
+    with pytest.raises(AnalysisVersionError, match="rebuild"):
+        index_paths([source], tmp_path / "index", procs=1)
+    assert any("rebuild" in note for note in open_index(tmp_path / "index").search("随着")["notes"])
+    index_paths([source], tmp_path / "index", rebuild=True, procs=1)
+    assert open_index(tmp_path / "index").search("随着")["total"] == 1

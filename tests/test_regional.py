@@ -76,6 +76,10 @@ def test_query_word_also_searches_its_equivalents():
         ('"川普"', ["川普", "特朗普"]),  # a quoted text that is a table entry
         ('"川普說"', ["川普說"]),  # a quoted text that is not: verbatim means verbatim
         ("title:悉尼", ["悉尼", "雪梨"]),
+        # entries jieba cuts into pieces (英/伟达, 智慧/财产权) are found as runs of words
+        ("英伟达", ["英伟达", "辉达"]),
+        ("智慧財產權", ["智慧財產權", "知识产权"]),
+        ("英伟达 芯片", ["英伟达", "辉达"]),
     ],
 )
 def test_clauses_expanded(query, texts):
