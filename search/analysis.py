@@ -24,7 +24,7 @@ from typing import NamedTuple
 import rjieba
 from whoosh.analysis import Token, Tokenizer
 
-from search.normalize import normalize_for_search
+from search.normalize import VARIANT_FOLDS, normalize_for_search
 
 _DATA_DIR = Path(__file__).parent / "data"
 
@@ -62,7 +62,32 @@ def _segmenter() -> rjieba.Jieba:
     segmenter = rjieba.Jieba()
     for word in user_words():
         segmenter.add_word(word, None, None)
+    for word, frequency in folded_dictionary_words():
+        segmenter.add_word(word, frequency, None)
     return segmenter
+
+
+def folded_dictionary_words() -> list[tuple[str, int]]:
+    """jieba's words holding a variant ``normalize_for_search`` folds (著名 as
+    着名), folded, with their frequencies: folded text segments as the original did."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or spec.origin is None:
+        return []
+    text = (Path(spec.origin).parent / "dict.txt").read_text(encoding="utf-8")
+    frequencies: dict[str, int] = {}
+    variants = f"[{''.join(VARIANT_FOLDS)}]"
+    for word, frequency in re.findall(f"^([^ \\n]*{variants}[^ \\n]*) (\\d+)", text, re.MULTILINE):
+        folded = normalize_for_search(word)
+        if len(word) > 1 and folded != word:
+            frequencies[folded] = max(frequencies.get(folded, 0), int(frequency))
+    # A folded form that is a word of its own (执着 for 执著) keeps its own frequency if higher.
+    first = "".join({re.escape(word[0]) for word in frequencies})
+    for word, frequency in re.findall(f"^([{first}][^ \\n]*) (\\d+)", text, re.MULTILINE):
+        if word in frequencies:
+            frequencies[word] = max(frequencies[word], int(frequency))
+    return list(frequencies.items())
 
 
 def _is_word(text: str) -> bool:

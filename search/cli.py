@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
 def run_index(args: argparse.Namespace) -> int:
     import traceback
 
+    from search.analysis_version import AnalysisVersionError
     from search.indexer import DiskFullError, IndexDamagedError, IndexLockedError, index_paths
 
     progress = None if args.quiet or not sys.stderr.isatty() else _progress_bar(args.paths)
@@ -68,7 +69,7 @@ def run_index(args: argparse.Namespace) -> int:
             args.paths, args.index_dir, rebuild=args.rebuild, procs=args.procs,
             progress=progress, wait_for_lock=args.wait,
         )  # fmt: skip
-    except (IndexLockedError, IndexDamagedError) as error:
+    except (IndexLockedError, IndexDamagedError, AnalysisVersionError) as error:
         print(f"xunwen: {error}", file=sys.stderr)
         return EXIT_INDEX
     except DiskFullError as error:

@@ -25,6 +25,7 @@ from whoosh import index as whoosh_index
 from whoosh.writing import CLEAR, LockError
 
 from search.analysis import bigrams, index_terms
+from search.analysis_version import AnalysisVersionError, version_mismatch, write_analysis_version
 from search.document import Document, content_hash, id_problem
 from search.engine.segment_writer import GroupingSegmentWriter
 from search.engine.writer import PreparingWriter
@@ -370,6 +371,9 @@ def index_paths(
     try:
         remove_leftovers(ix, leftovers, keep=[writer.newsegment])
         known = {} if rebuild else _known_or_damaged(ix, index_dir)
+        # An index of another analysis holds other terms: adding to it would mix them.
+        if known and (mismatch := version_mismatch(index_dir)) is not None:
+            raise AnalysisVersionError(mismatch)
         seen_hashes: dict[str, str] = {}
         for doc_id, digest in known.items():
             seen_hashes.setdefault(digest, doc_id)
@@ -401,9 +405,11 @@ def index_paths(
                 progress(summary)
             if len(pending) >= commit_every and not rebuild:
                 _commit(writer, pending, summary, rebuild, known, written, seen_hashes)
+                write_analysis_version(index_dir)  # after every commit: a killed run's next run resumes
                 writer = None
                 writer = _open_writer(ix, procs, wait_for_lock)
         _commit(writer, pending, summary, rebuild, known, written, seen_hashes)
+        write_analysis_version(index_dir)
     except BaseException as error:
         _cancel(writer)
         # The run committed nothing since its last commit: its partial segments

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from pathlib import Path
 
 import opencc
@@ -90,16 +91,43 @@ def convert_for_display(text: str, script: str) -> str:
     return text
 
 
+# What the normalized form is: bump it whenever normalize_for_search or the
+# cleaning chain changes what an index holds. The indexer records it beside the
+# index (ANALYSIS_FILE); an index built with another version must be rebuilt.
+ANALYSIS_VERSION = 2
+ANALYSIS_FILE = "analysis.json"
+
 _ASCII_UPPER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
+_VARIANTS_FILE = Path(__file__).parent / "data" / "variants.tsv"
+# t2s keeps 著 (著名, 显著), while Simplified writes the particle 着 (随着 for
+# 隨著): 35% of Traditional articles hold 著. Matching folds it; stored text and
+# display keep it. scripts/scan_variants.py found the others (variants.tsv).
+_EXTRA_FOLDS = {"著": "着"}
+
+
+def _variant_folds() -> dict[str, str]:
+    folds = dict(_EXTRA_FOLDS)
+    for line in _VARIANTS_FILE.read_text(encoding="utf-8").splitlines():
+        variant, _, rest = line.partition("\t")
+        folded = rest.split("\t", 1)[0]
+        if not line.startswith("#") and len(variant) == 1 and len(folded) == 1:
+            folds[variant] = folded
+    return folds
+
+
+# {variant: folded}, one character each: read once (a small file of the package).
+VARIANT_FOLDS = _variant_folds()
+_SEARCH_TABLE = {**_ASCII_UPPER, **{ord(variant): ord(folded) for variant, folded in VARIANT_FOLDS.items()}}
 
 
 def normalize_for_search(text: str) -> str:
-    """The form the analyzer and the verbatim matcher see: Simplified, ASCII lower-cased.
+    """The form the analyzer and the verbatim matcher see: Simplified, ASCII
+    lower-cased, variants folded (著 as 着); the length never changes.
 
     ``str.lower`` is not used because it can change length (``İ`` becomes two
     characters); only ASCII letters are folded, so offsets still line up.
     """
-    return to_simplified(text).translate(_ASCII_UPPER)
+    return to_simplified(text).translate(_SEARCH_TABLE)
 
 
 # ---------------------------------------------------------------------------
@@ -224,7 +252,7 @@ def strip_continuation_marks(text: str) -> str:
 
 def strip_boilerplate(text: str) -> str:
     """Drop copyright/disclaimer blocks, editor lines, navigation crumbs and
-    continuation marks, keeping the article's own lines as they are.
+    continuation marks, then join lines wrapped mid-sentence (``join_wrapped_lines``).
 
     A copyright line in the last third of the article starts a block that runs
     to the end ("國際在線版權...聲明:" followed by its numbered clauses); earlier
@@ -245,7 +273,57 @@ def strip_boilerplate(text: str) -> str:
         if _is_navigation(simplified) or _is_editor(simplified):
             continue
         kept.append(line.rstrip())
-    return _squeeze_blank_lines("\n".join(kept))
+    return _squeeze_blank_lines(join_wrapped_lines("\n".join(kept)))
+
+
+# ------------------------------------------------------------------
+# Wrapped lines
+# ------------------------------------------------------------------
+
+_SENTENCE_END = tuple("。！？；!?…")
+_ONE_WORD_LINE = 8  # cec's annotated reports: a median line of a word or two
+
+
+def is_wrapped(lines: list[str]) -> bool:
+    """Lines wrapped mid-sentence: most lines end without a sentence end, and
+    they are either of one fixed width (fudan's typesetting) or a word each (cec)."""
+    open_lines = [line.rstrip() for line in lines[:-1] if line.strip() and not line.rstrip().endswith(_SENTENCE_END)]
+    # (the last line is the end of the text, not a wrap)
+    filled = [line for line in lines if line.strip()]
+    if len(open_lines) < 3 or len(open_lines) < 0.5 * len(filled):
+        return False
+    lengths = sorted(map(len, open_lines))
+    if lengths[len(lengths) // 2] <= _ONE_WORD_LINE:
+        return True
+    # Fixed width in characters (full-width digits, folded since) or in columns.
+    return any(_share_of_most_common(list(map(measure, open_lines))) >= 0.5 for measure in (len, _display_width))
+
+
+def _share_of_most_common(values: list[int]) -> float:
+    return max(values.count(value) for value in set(values)) / len(values)
+
+
+def _display_width(line: str) -> int:
+    # Typesetting wraps at a width in columns: a Han character takes two, "(1)" three.
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line)
+
+
+def join_wrapped_lines(text: str) -> str:
+    """Join lines that a fixed width or one-word-per-line annotation broke mid-sentence;
+    paragraphs (a blank line, an indented line) and sentence ends keep their breaks."""
+    lines = text.split("\n")
+    if not is_wrapped(lines):
+        return text
+    joined = [lines[0]]
+    for line in lines[1:]:
+        previous = joined[-1]
+        if not line.strip() or not previous.strip() or line[:1].isspace() or previous.rstrip().endswith(_SENTENCE_END):
+            joined.append(line)
+            continue
+        # Latin words broken at a line end keep a space between them.
+        space = " " if previous[-1:].isascii() and previous[-1:].isalnum() and line[:1].isascii() and line[:1].isalnum() else ""
+        joined[-1] = previous.rstrip() + space + line
+    return "\n".join(joined)
 
 
 def _squeeze_blank_lines(text: str) -> str:

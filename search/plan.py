@@ -20,7 +20,7 @@ from whoosh import query as wq
 from search.analysis import bigrams, segment_words, tokenize
 from search.normalize import normalize_for_search
 from search.proximity import Condition
-from search.query import Clause, ParsedQuery, parse_query
+from search.query import Clause, ParsedQuery, add_regional_equivalents, parse_query
 from search.ranking import (
     CHARS_WEIGHT,
     LONG_QUERY_MIN_SHARE,
@@ -110,6 +110,8 @@ def plan_query(text: str) -> MatchPlan:
 
 def build_plan(parsed: ParsedQuery) -> MatchPlan:
     """The ``MatchPlan`` of a parsed query (pure: reads no index)."""
+    if not is_long(parsed):
+        add_regional_equivalents(parsed)  # 软件 also finds 軟體 (an OR in each group)
     long_words = None
     min_match = 0
     if is_long(parsed):

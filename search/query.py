@@ -26,12 +26,14 @@ A query is cut after 1,000 characters, 64 terms or 40 words, with a note.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
 from search.analysis import tokenize
 from search.normalize import clean_characters, normalize_for_search, to_simplified
 from search.proximity import Condition, split_conditions
+from search.regional import as_written, equivalents
 from search.request import MAX_QUERY_CHARS, QUERY_FILTERS
 
 # Longer queries are cut, and said so in the notes: every word is looked up
@@ -59,6 +61,7 @@ class Clause:
     text: str  # as typed (cleaned)
     quoted: bool = False
     field: str | None = None  # "title" to search titles only
+    equivalent_of: str = ""  # an added regional equivalent: the text of the clause it stands for
 
     @property
     def normalized(self) -> str:
@@ -78,6 +81,7 @@ class ParsedQuery:
     # nothing, where an empty query browses everything.
     unsearchable: bool = False
     conditions: list[Condition] = field(default_factory=list)  # NEAR/N, "…"~N, atleastN: (ANDed)
+    regional_added: bool = False  # the regional equivalents are in the groups (once)
 
     @property
     def is_empty(self) -> bool:
@@ -193,3 +197,74 @@ def parse_query(text: str) -> ParsedQuery:
         parsed.unsearchable = True
         parsed.notes.append(NOTHING_SEARCHABLE)
     return parsed
+
+
+# A clause with several regional words gets at most this many alternatives.
+MAX_EQUIVALENT_CLAUSES = 8
+
+
+def regional_alternatives(clause: Clause) -> list[Clause]:
+    """The clause with its words replaced by their regional equivalents (软件 -> 软体):
+    each word of an unquoted clause, a quoted text only when it is a whole table entry."""
+    if clause.quoted:
+        return [Clause(word, True, clause.field, clause.text) for word in equivalents(clause.normalized)]
+    choices = regional_spans(clause.text)
+    alternatives: list[Clause] = []
+    for picks in itertools.product(*[(word, *others) for _, _, word, others in choices]):
+        text = clause.text
+        for (start, end, _, _), pick in sorted(zip(choices, picks, strict=True), key=lambda c: -c[0][0]):
+            text = text[:start] + pick + text[end:]
+        if normalize_for_search(text) != clause.normalized and len(alternatives) < MAX_EQUIVALENT_CLAUSES:
+            alternatives.append(Clause(text, False, clause.field, clause.text))
+    return alternatives
+
+
+# jieba cuts many table entries into pieces (英伟达 as 英/伟达, 智慧财产权 as 智慧/财产权):
+# runs of up to this many consecutive words are looked up too, longest first.
+MAX_WORDS_OF_ENTRY = 4
+
+
+def regional_spans(text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
+    """(start, end, normalized word, equivalents) of each run of words of ``text``
+    that is a table entry, left to right, longest first, never overlapping."""
+    tokens = tokenize(text)
+    normalized = normalize_for_search(text)
+    spans = []
+    position = 0
+    while position < len(tokens):
+        for last in range(min(len(tokens), position + MAX_WORDS_OF_ENTRY) - 1, position - 1, -1):
+            start, end = tokens[position].start, tokens[last].end
+            found = equivalents(normalized[start:end])
+            if found:
+                spans.append((start, end, normalized[start:end], found))
+                position = last + 1
+                break
+        else:
+            position += 1
+    return spans
+
+
+def add_regional_equivalents(parsed: ParsedQuery) -> None:
+    """Let each clause also match its regional equivalents (an OR), and say so in the
+    notes. ``search.plan`` calls it for queries that are not natural language
+    (those need only some of their words)."""
+    if parsed.regional_added:
+        return
+    parsed.regional_added = True
+    searched: list[str] = []
+    for clauses in (*parsed.groups, parsed.excluded):
+        for clause in list(clauses):
+            for alternative in regional_alternatives(clause):
+                if alternative.text not in {c.text for c in clauses}:
+                    clauses.append(alternative)
+            searched.extend(as_written(w) for w in _substituted_words(clause))
+    if searched:
+        parsed.notes.append("也搜索了：" + "、".join(dict.fromkeys(searched)))
+
+
+def _substituted_words(clause: Clause) -> list[str]:
+    if clause.quoted:
+        return list(equivalents(clause.normalized))
+    return [word for _, _, _, others in regional_spans(clause.text) for word in others]
+
+

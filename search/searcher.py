@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from search import results
+from search.analysis_version import version_mismatch
 from search.engine import execute
 from search.engine.columns import FacetColumns, count_facets
 from search.engine.evaluate import Evaluation
@@ -53,6 +54,8 @@ class SearchIndex:
         self.index_dir = Path(index_dir)
         # Deleted, replaced or damaged folders: IndexMissing / IndexDamaged (search.engine.health).
         self._folder = IndexFolder(self.index_dir)
+        mismatch = version_mismatch(self.index_dir)  # results of another analysis can miss documents
+        self._index_notes = [f"warning: {mismatch}"] if mismatch else []
         self._local = threading.local()
         self._generations: dict[tuple[int, int], Generation] = {}  # (folder epoch, generation)
         self._generations_lock = threading.Lock()
@@ -166,7 +169,7 @@ class SearchIndex:
             "hits": hits,
             "facets": facets,
             "facets_truncated": truncated,
-            "notes": match.plan.notes,
+            "notes": match.plan.notes + self._index_notes,
             "took_ms": round((time.perf_counter() - started) * 1000, 2),
         }
 

@@ -14,7 +14,7 @@ from search.analysis import (
     segment_words,
     tokenize,
 )
-from search.normalize import clean_text, normalize_for_search, to_simplified
+from search.normalize import clean_text, normalize_for_search
 
 SEEDS = ("000", "001", "002", "003", "004")
 
@@ -28,7 +28,7 @@ def test_every_token_points_at_its_original_characters(number, search_mode):
     for token in tokens:
         original = text[token.start : token.end]
         assert normalize_for_search(original) == token.text
-        assert to_simplified(original).lower() == token.text.lower()
+        assert len(original) == len(token.text)  # variants (著) fold one character to one
 
 
 @pytest.mark.parametrize("number", SEEDS)

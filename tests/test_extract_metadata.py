@@ -135,3 +135,16 @@ def test_an_empty_article():
         "basis": {}, "title": None, "title_derived": False, "published": None, "date_precision": None,
         "source": None, "province": None, "city": None, "county": None, "regions": [], "topics": [], "tags": [],
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "given, field, expected",
+    [
+        # fudan's given titles keep full-width digits (186 of them): folded as the text is
+        ({"title": "新疆伽师发生６.６级地震"}, "title", "新疆伽师发生6.6级地震"),
+        ({"title": "ＡＰＥＣ会议　开幕"}, "title", "APEC会议 开幕"),
+        ({"tags": ["ＰＭ２.５", "雾霾"]}, "tags", ["PM2.5", "雾霾"]),
+    ],
+)
+def test_given_metadata_is_folded_like_the_text(given, field, expected):
+    assert extract_metadata("正文。", given)[field] == expected

@@ -100,3 +100,55 @@ def test_the_name_index_is_built_once_not_per_text():
         extract_region(text)
     assert _name_index.cache_info().misses == 1
     assert _name_index.cache_info().hits >= len(texts) * 2 - 1
+
+
+# --- Datelines are weaker evidence than the story's own places (issue 12, item 10) ---
+
+# Openings of real cec reports (title, date line, then the body as the source has it).
+TIANZHU = (
+    "甘肃天祝发生4.3级地震 青海门源震感强烈\n\n2014年02月22日 19:59\n"
+    "中新网西宁2月22日电记者刚刚从青海省地震局获悉，甘肃省天祝县发生4.3级地震后，青海省海北州门源县朱固乡震感强烈。\n\n"
+    "2月22日12时56分在甘肃省武威市天祝藏族自治县(北纬37.6度，东经102.3度)发生4.3级地震，震源深度6千米。\n\n"
+    "记者从青海省政府应急办了解到，截至目前，尚未收到关于门源县人员伤亡和财产损失的报告。"
+)
+WENCHUAN = (
+    "四川汶川强地震近万人丧生 中国各界奋力救灾\n\n2008-5-13\n"
+    "中新社北京五月十三日电综合消息(截至北京时间十时)北京时间五月十二日十四时二十八分，四川汶川县发生七点八级地震。"
+    "本次四川地震震级高，有感范围大，波及宁夏、甘肃、陕西、山西、山东、河南、湖北、湖南、重庆、贵州、云南、广西、西藏、"
+    "江苏、辽宁、北京、上海等地。\n\n因此次四川地震震级高，又属浅源性地震，释放能量剧烈，给当地民众生命财产造成巨大的伤害和损失。"
+    "据中国民政部统计，截至十三日九时，四川汶川县地震已造成四川、甘肃、陕西、重庆、云南、山西、贵州、湖北八省市共九千二百余人死亡，"
+    "倒塌房屋五十余万间。"
+)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (TIANZHU, ("甘肃省", "武威市", "天祝藏族自治县")),
+        (WENCHUAN, ("四川省", None, None)),
+        # A dateline alone does not make a national story a Beijing one.
+        ("国务院召开常务会议\n\n新华社北京1月2日电 国务院总理主持召开国务院常务会议，部署下一步工作。", None),
+        # The story's own place wins over the dateline's.
+        ("新华社北京5月12日电 河南新乡召开防汛会议。", ("河南省", "新乡市", None)),
+    ],
+)
+def test_dateline_weighs_less_than_the_storys_places(text, expected):
+    result = extract_region(text)
+    assert (None if result is None or result.province is None else _primary(result)) == expected
+
+
+@pytest.mark.parametrize(
+    "text, dateline",
+    [
+        ("新华社北京5月12日电 正文", "新华社北京5月12日电"),
+        ("2008-5-13\n中新社北京五月十三日电综合消息", "中新社北京五月十三日电"),
+        ("本报兰州讯 正文", "本报兰州讯"),
+        ("据新华社华盛顿3月4日电  （记者唐霄）", "据新华社华盛顿3月4日电"),
+        ("北京市召开会议。", ""),
+    ],
+)
+def test_dateline_is_found(text, dateline):
+    from search.extract.region import _zones
+
+    zones = dict(_zones(text, "标题"))
+    assert zones.get("dateline", "") == dateline

@@ -149,3 +149,128 @@ def test_cleaning_is_idempotent_on_every_seed():
 def test_a_long_paragraph_that_mentions_copyright_is_kept():
     paragraph = "会议指出，" + "要加强知识产权保护，" * 40 + "未经授权不得转载的规定要落实。"
     assert strip_boilerplate("标题\n" + paragraph) == "标题\n" + paragraph
+
+
+# ---------------------------------------------------------------------------
+# Variants that t2s leaves apart (issue 12, item 2)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "traditional, simplified",
+    [
+        ("隨著經濟的發展", "随着经济的发展"),  # tw_news
+        ("接著說", "接着说"),
+        ("這意味著", "这意味着"),
+        ("看著孩子", "看着孩子"),
+        ("沿著河岸", "沿着河岸"),
+        ("著陸", "着陆"),
+        ("著名作家", "著名作家"),  # zhù: both sides fold alike
+        ("妳好", "你好"),
+        ("選擧", "选举"),
+        ("敍述", "叙述"),
+        ("鎗枝", "枪枝"),
+    ],
+)
+def test_variants_fold_alike_for_matching(traditional, simplified):
+    assert normalize_for_search(traditional) == normalize_for_search(simplified)
+    assert len(normalize_for_search(traditional)) == len(traditional)
+
+
+def test_folding_is_for_matching_only():
+    # Stored and displayed text keep 著; only the normalized form folds it.
+    assert clean_text("隨著經濟發展") == "隨著經濟發展"
+    assert to_simplified("隨著") == "随著"
+    assert normalize_for_search("隨著") == "随着"
+
+
+def test_analysis_version_is_recorded_beside_the_index(tmp_path):
+    from search.analysis_version import read_analysis_version, version_mismatch, write_analysis_version
+    from search.normalize import ANALYSIS_VERSION
+
+    assert read_analysis_version(tmp_path) is None
+    assert "rebuild" in version_mismatch(tmp_path)
+    write_analysis_version(tmp_path)
+    assert read_analysis_version(tmp_path) == ANALYSIS_VERSION
+    assert version_mismatch(tmp_path) is None
+
+
+# ---------------------------------------------------------------------------
+# Lines wrapped mid-sentence (issue 12, item 7)
+# ---------------------------------------------------------------------------
+
+# The opening of a cec report (one word per line, as annotated) and of a fudan
+# document (hard-wrapped at a fixed width, paragraphs indented).
+CEC_WORDS = "新华社\n武汉\n1月21日\n电\n（记者廖君黎昌政）\n20日，\n武汉市\n成立新型冠状病毒感染的\n肺炎疫情防控指挥部。\n记者从\n指挥部工作会议上\n获悉，\n武汉将\n采取\n更严格的举措，"
+FUDAN_WRAPPED = (
+    "据新华社华盛顿３月４日电  （记者唐霄）宇宙年龄究竟是１５０亿年还是要年轻\n许多？宇宙膨胀的速度到底多快？"
+    "美国天文学家最近就此问题展开了争论。\n    以著名宇宙论学者、华盛顿卡内基研究所天文台６９岁的艾伦·桑德吉为代表的一\n"
+    "派支持传统的宇宙“大爆炸”理论，认为宇宙的年龄在１５０亿年以上。桑德吉研究小\n组利用“哈勃”太空望远镜观察位于"
+    "８２００万光年之外的一个星系中的造父变星，得\n出宇宙中天体飞离地球的速度"
+)
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (
+            CEC_WORDS,
+            "新华社武汉1月21日电（记者廖君黎昌政）20日，武汉市成立新型冠状病毒感染的肺炎疫情防控指挥部。\n"
+            "记者从指挥部工作会议上获悉，武汉将采取更严格的举措，",
+        ),
+        (
+            FUDAN_WRAPPED,
+            "据新华社华盛顿3月4日电  （记者唐霄）宇宙年龄究竟是150亿年还是要年轻许多？宇宙膨胀的速度到底多快？"
+            "美国天文学家最近就此问题展开了争论。\n    以著名宇宙论学者、华盛顿卡内基研究所天文台69岁的艾伦·桑德吉为代表的一"
+            "派支持传统的宇宙“大爆炸”理论，认为宇宙的年龄在150亿年以上。桑德吉研究小组利用“哈勃”太空望远镜观察位于"
+            "8200万光年之外的一个星系中的造父变星，得出宇宙中天体飞离地球的速度",
+        ),
+        # Paragraphs of ordinary news keep their lines.
+        ("新乡市召开会议。\n会议强调发展\n二〇二〇年\n各项工作。", "新乡市召开会议。\n会议强调发展\n二〇二〇年\n各项工作。"),
+        ("标题\n\n第一段。\n第二段。\n第三段。", "标题\n\n第一段。\n第二段。\n第三段。"),
+        # Latin words broken at a wrap keep a space.
+        ("使用\nCOVID\n19\n疫苗\n接种\n工作", "使用COVID 19疫苗接种工作"),
+    ],
+)
+def test_wrapped_lines_are_joined(raw, expected):
+    assert clean_text(raw) == expected
+
+
+def _corpus_rows(corpus, name):
+    with gzip.open(corpus / name, "rt", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
+@pytest.mark.corpus
+def test_cec_and_fudan_phrases_are_found_across_line_breaks(corpus):
+    # Ground truth: the raw text with its line breaks removed.
+    cec = _corpus_rows(corpus, "cec.jsonl.gz")
+    one_word_lines = [row for row in cec if row["content"].count("\n") > 20 and
+                      sorted(map(len, row["content"].split("\n")))[row["content"].count("\n") // 2] <= 8]  # fmt: skip
+    assert len(one_word_lines) >= 50
+    for row in one_word_lines:
+        cleaned = clean_text(row["content"])
+        assert cleaned.count("\n") < row["content"].count("\n") / 3, row["id"]
+    fudan = _corpus_rows(corpus, "fudan.jsonl.gz")
+    holding = [row for row in fudan if "经济体制改革" in fold_characters(row["content"]).replace("\n", "")]
+    found = [row for row in holding if "经济体制改革" in clean_text(row["content"])]
+    assert len(holding) >= 260  # 265 with title and body
+    assert len(found) == len(holding)
+
+
+def test_index_of_another_analysis_must_be_rebuilt(tmp_path):
+    from search import open_index
+    from search.analysis_version import AnalysisVersionError
+    from search.indexer import index_paths
+    from search.normalize import ANALYSIS_FILE
+
+    source = tmp_path / "a.jsonl"
+    source.write_text(json.dumps({"id": "a", "title": "隨著", "content": "隨著經濟發展。"}, ensure_ascii=False) + "\n")
+    index_paths([source], tmp_path / "index", procs=1)
+    assert open_index(tmp_path / "index").search("随着")["notes"] == []
+    (tmp_path / "index" / ANALYSIS_FILE).write_text('{"version": 1}\n')  # as an older build left it
+    with pytest.raises(AnalysisVersionError, match="rebuild"):
+        index_paths([source], tmp_path / "index", procs=1)
+    assert any("rebuild" in note for note in open_index(tmp_path / "index").search("随着")["notes"])
+    index_paths([source], tmp_path / "index", rebuild=True, procs=1)
+    assert open_index(tmp_path / "index").search("随着")["total"] == 1

@@ -115,7 +115,7 @@ def test_parse_query(text, expected):
         ("新乡郑州洛阳开封许昌的经济", True, ["新乡", "郑州", "洛阳", "开封", "许昌", "经济"]),
         # a question is natural language whatever its length
         ("赵鹏的职业是什么？", True, ["赵鹏", "职业"]),
-        ("Apple Macintosh有著什麼樣的外觀?", True, ["apple", "macintosh", "有著", "外观"]),
+        ("Apple Macintosh有著什麼樣的外觀?", True, ["apple", "macintosh", "有着", "外观"]),
         ("铁路沿线设有哪些站点", True, ["铁路沿线", "设有", "站点"]),
         # a question mark outside the quotes asks too
         ("何人被稱為「銀幕上的好太太」?", True, ["何人", "称为", "银幕", "好", "太太"]),

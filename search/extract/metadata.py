@@ -19,7 +19,7 @@ from search.extract.source import canonical_source, extract_source
 from search.extract.tags import extract_tags
 from search.extract.title import TAIL_LINE_CHARS, clean_title, extract_title, tail_lines
 from search.extract.topics import canonical_topic, extract_topics
-from search.normalize import to_simplified
+from search.normalize import clean_characters, to_simplified
 
 _TOPIC_KEYS = ("category", "topic", "topics")
 
@@ -31,6 +31,9 @@ def extract_metadata(
     there), ``given`` the fields that came with it, ``words`` its body's segmented
     words if the caller has them."""
     given = {key: value for key, value in (given or {}).items() if value not in (None, "", [], ())}
+    # Given text goes through the same character cleaning as the article's own
+    # (fudan's "发生６.６级地震" must be found by title:"6.6级").
+    given = {key: _cleaned(value) for key, value in given.items()}
     given_title = str(given["title"]).strip() if "title" in given else None
     body = _without_footer(text)
     if words is None:
@@ -46,6 +49,15 @@ def extract_metadata(
     meta["topics"] = _topics(body, given, topic_title, words, meta["basis"])
     meta["tags"] = _tags(body, given, words, meta["basis"])
     return meta
+
+
+def _cleaned(value: Any) -> Any:
+    """A given field after ``clean_characters`` (lists item by item); other values as given."""
+    if isinstance(value, str):
+        return clean_characters(value)
+    if isinstance(value, list | tuple):
+        return [_cleaned(item) for item in value]
+    return value
 
 
 def _without_footer(text: str) -> str:

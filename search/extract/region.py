@@ -42,7 +42,18 @@ from search.gazetteer import Region, Sense
 from search.normalize import is_navigation_line, to_simplified
 
 # Where a mention stands, and what it weighs there.
-ZONE_WEIGHTS = {"title": 4.0, "lead": 2.0, "body": 1.0}
+# A dateline (新华社北京5月12日电) says where the report was filed, not what it
+# is about: weaker evidence than a passing mention in the body, and never
+# enough alone (MIN_SCORE), so the story's own places decide.
+ZONE_WEIGHTS = {"title": 4.0, "dateline": 0.5, "lead": 2.0, "body": 1.0}
+# 新华社北京5月12日电, 本报兰州讯, 中新社北京五月十三日电, 中新网西宁2月22日电: agency or
+# paper, place, date, 电/讯, at the start of a line of the lead (a date line may come first).
+_DAY = r"[\d一二三四五六七八九十〇]{1,3}"
+DATELINE = re.compile(
+    r"^[（(【\[]?据?(?:新华社|中新社|中通社|中新网|本报|本台|央视网|人民网|新华网|中国新闻社|[^\s，。：:（(]{0,8}?(?:社|报|台|网))"
+    rf"[^\s，。：:]{{2,12}}?(?:{_DAY}月{_DAY}日)?(?:专?电|讯)",
+    re.MULTILINE,
+)
 LEAD_CHARS = 150  # about the first paragraph of a news report
 TITLE_MAX_CHARS = 80  # a first line longer than this is a paragraph, not a title
 
@@ -84,10 +95,22 @@ class RegionResult:
         return result
 
 
+# A place right before 发生 (甘肃天祝发生4.3级地震, 在四川汶川县发生) is where the event
+# happened; a place in a list (波及宁夏、甘肃、陕西、...) is one of many touched.
+EVENT_AFTER = re.compile(r"[^，。、；\s]{0,6}?发生")
+EVENT_FACTOR = 2.0
+LISTED_FACTOR = 0.5
+
+
 @dataclass(frozen=True)
 class _Mention:
     name: str
     zone: str
+    factor: float = 1.0  # EVENT_FACTOR or LISTED_FACTOR
+
+    @property
+    def weight(self) -> float:
+        return ZONE_WEIGHTS[self.zone] * self.factor
 
 
 def extract_region(text: str, title: str | None = None) -> RegionResult | None:
@@ -104,7 +127,7 @@ def extract_region(text: str, title: str | None = None) -> RegionResult | None:
     scores: Counter[str] = Counter()
     for mention in mentions:
         for adcode in meanings.get(mention.name, ()):
-            scores[adcode] += ZONE_WEIGHTS[mention.zone]
+            scores[adcode] += mention.weight
     chosen = {name: supported for name, supported in meanings.items() if supported}
     if not chosen:
         return None
@@ -175,7 +198,12 @@ def _zones(text: str, title: str | None) -> list[tuple[str, str]]:
     else:
         title = _normalize(title)
     stripped = body.lstrip()
-    return [("title", title), ("lead", stripped[:LEAD_CHARS]), ("body", stripped[LEAD_CHARS:])]
+    lead, rest = stripped[:LEAD_CHARS], stripped[LEAD_CHARS:]
+    dateline = DATELINE.search(lead)
+    if dateline is None:
+        return [("title", title), ("lead", lead), ("body", rest)]
+    start, end = dateline.span()
+    return [("title", title), ("dateline", lead[start:end]), ("lead", lead[:start] + "\n" + lead[end:]), ("body", rest)]
 
 
 def _normalize(text: str) -> str:
@@ -203,8 +231,16 @@ def _scan(text: str, zone: str) -> list[_Mention]:
             name = name[:-1]  # "合作市场" is a 合作 market, not 合作市
         if name in NOT_PLACES or len(name) < 2 or STREET_AFTER.match(text, end):
             continue
-        found.append(_Mention(name, zone))
+        found.append(_Mention(name, zone, _factor(text, end - len(name), end)))
     return found
+
+
+def _factor(text: str, start: int, end: int) -> float:
+    if EVENT_AFTER.match(text, end):
+        return EVENT_FACTOR
+    if text[end : end + 1] == "、" or text[start - 1 : start] == "、":
+        return LISTED_FACTOR
+    return 1.0
 
 
 # ---------------------------------------------------------------------------
