@@ -26,6 +26,7 @@ from search.loaders import LoadError, RawRecord, iter_records
 from search.normalize import clean_characters, normalize_for_search, strip_boilerplate
 from search.schema import INDEX_NAME, Postings, build_schema
 from search.segment_writer import GroupingSegmentWriter
+from search.stories import StoryBook
 from search.writer import PreparingWriter
 
 # Commit an incremental run every so many documents, so that a run that is
@@ -273,13 +274,15 @@ def index_paths(
     progress: Callable[[IndexSummary], None] | None = None,
     commit_every: int = COMMIT_EVERY,
     wait_for_lock: float = 0.0,
+    group_stories: bool = True,
 ) -> IndexSummary:
     """Index every article under ``paths`` into ``index_dir``; return the summary.
 
     Incremental: new documents are added, changed ones (by content hash)
     replaced, unchanged ones skipped, exact duplicates reported. ``rebuild``
     replaces the whole index in one commit, so the old index stays readable
-    until the new one is complete.
+    until the new one is complete. ``group_stories`` assigns every document
+    to a story of reprints (``search.stories``), saved beside each commit.
     """
     started = time.perf_counter()
     summary = IndexSummary()
@@ -287,6 +290,8 @@ def index_paths(
     ix = open_or_create(index_dir)
     writer = _open_writer(ix, procs, wait_for_lock)
     try:
+        # Read under the index lock: only the lock holder writes the store.
+        stories = StoryBook.open(index_dir, rebuild) if group_stories else None  # stories: issue 14
         known = {} if rebuild else known_documents(ix)
         seen_hashes = {digest: doc_id for doc_id, digest in known.items()}
         written: dict[str, str] = {}  # id -> hash, this run
@@ -307,6 +312,8 @@ def index_paths(
                 written[cleaned.id] = cleaned.content_hash
                 seen_hashes[cleaned.content_hash] = cleaned.id
                 writer.add_record(cleaned)
+                if stories:  # stories: issue 14
+                    stories.add(cleaned.id, cleaned.body)
                 pending += 1
             else:
                 _count(outcome, cleaned, summary, seen_hashes, written)
@@ -314,6 +321,8 @@ def index_paths(
                 progress(summary)
             if pending >= commit_every and not rebuild:
                 _commit(writer, summary, rebuild)
+                if stories:  # stories: issue 14
+                    stories.commit(ix)
                 writer = _open_writer(ix, procs, wait_for_lock)
                 known.update(written)
                 pending = 0
@@ -321,6 +330,8 @@ def index_paths(
         writer.cancel()
         raise
     _commit(writer, summary, rebuild)
+    if stories:  # stories: issue 14 (after the index commit: a kill in between is repaired next run)
+        stories.commit(ix)
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -50,6 +50,7 @@ from search.query import (
 )
 from search.ranking import weighting
 from search.schema import INDEX_NAME
+from search.stories import StoryTable, published_key, read_table, story_lead
 from search.whoosh_fixes import share_segment_bytes
 
 SORTS = ("relevance", "newest", "oldest")
@@ -846,6 +847,7 @@ class SearchIndex:
         hit = document_summary(stored)
         hit["snippets"] = [render_html(p) for p in passages(stored.get("body", ""), terms)]
         hit["title_html"] = highlight_all(hit["title"], terms)
+        hit.update(self._story_fields(searcher, hit["id"]))  # stories: issue 14
         return hit
 
     # -- documents ---------------------------------------------------------
@@ -928,6 +930,41 @@ class SearchIndex:
                 close.sort(key=lambda word: -reader.doc_frequency("body", word))
                 suggestions.extend(word for word in close[:5] if word != normalized)
         return list(dict.fromkeys(suggestions))[:8]
+
+    # -- stories of reprints (issue 14; ``search.stories``) -----------------
+
+    def _story_table(self, searcher) -> StoryTable | None:
+        """The story store of the searcher's generation, read once per generation."""
+        generation = searcher.reader().generation()
+        cached = getattr(self, "_stories_cache", None)
+        if cached is None or cached[0] != generation:
+            cached = self._stories_cache = (generation, read_table(self.index_dir, generation))
+        return cached[1]
+
+    def _story_fields(self, searcher, doc_id: str) -> dict[str, Any]:
+        """What a hit carries about its story: ``story`` (id or None) and ``story_size``."""
+        table = self._story_table(searcher)
+        story = table.story_of(doc_id) if table is not None else None
+        return {"story": story, "story_size": table.size(story) if story is not None else 1}
+
+    def story(self, doc_id: str) -> dict[str, Any] | None:
+        """The story of a document: id, size, lead and members (id, source, date, title); None if unknown."""
+        searcher = self._searcher()
+        table = self._story_table(searcher)
+        story = table.story_of(doc_id) if table is not None else None
+        if story is None:
+            return None
+        members = []
+        for member in table.members(story):
+            docnum = _document_number(searcher, member)
+            if docnum is not None:  # the store may name a document this generation lacks
+                summary = document_summary(searcher.stored_fields(docnum))
+                members.append({key: summary[key] for key in ("id", "source", "date", "published", "title")})
+        lead = story_lead(members)
+        members.sort(key=lambda member: (member["id"] != lead, published_key(member["published"]), member["id"]))
+        for member in members:
+            member["lead"] = member["id"] == lead
+        return {"id": story, "size": len(members), "lead": lead, "members": members}
 
 
 def _document_number(searcher, doc_id: str) -> int | None:
