@@ -57,6 +57,10 @@ _DATELINE_RE = re.compile(
     r"|^[^，。；！？]{0,20}?讯\s*(?:[（(][^）)]{0,40}[）)])?\s*[:：]?"
     r"|^[（(][^）)]{0,40}(?:记者|通讯员|编译)[^）)]{0,40}[）)]"
 )
+# Republishers' notices that normalize's copyright test lets through ("版权归原作者所有",
+# "来源：" with a long outlet line): short lines only, an article's paragraph may say 版权.
+_NOTICE_RE = re.compile(r"转载|版权|侵权|来源[:：]|原标题|责任编辑|关注.{0,10}(?:公众号|客户端)")
+MAX_NOTICE_CHARS = 60
 _NOT_TEXT_RE = re.compile(r"[^0-9a-z\u3400-\u9fff\uf900-\ufaff]+")
 
 
@@ -73,7 +77,7 @@ def content_lines(body: str) -> list[str]:
         if not line or _is_editor(line) or _is_copyright(line) or _is_navigation(line):
             continue
         text = _NOT_TEXT_RE.sub("", _DATELINE_RE.sub("", line, count=1))
-        if len(text) >= MIN_LINE_CHARS:
+        if len(text) >= MIN_LINE_CHARS and not (len(text) <= MAX_NOTICE_CHARS and _NOTICE_RE.search(line)):
             kept.append(text)
     return kept
 
