@@ -185,7 +185,13 @@ def corpus_stories() -> None:
 
     everything = StoryIndex()
     titles: dict[str, tuple[str, str]] = {}
-    for name in ("xwlb.jsonl.gz", "tw_news.jsonl.gz", "chinatimes.jsonl.gz", "cec.jsonl.gz", "fudan.jsonl.gz"):
+    for name in (
+        "xwlb.jsonl.gz",
+        "tw_news.jsonl.gz",
+        "chinatimes.jsonl.gz",
+        "cec.jsonl.gz",
+        "fudan.jsonl.gz",
+    ):
         own = StoryIndex()
         started = time.perf_counter()
         items = read_jsonl(name)
@@ -257,7 +263,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--originals", type=int, default=300)
     parser.add_argument("--corpora", action="store_true", help="count stories in the real corpora")
-    parser.add_argument("--index-docs", type=int, default=0, help="measure indexing with and without grouping")
+    parser.add_argument(
+        "--index-docs", type=int, default=0, help="measure indexing with and without grouping"
+    )
     parser.add_argument("--procs", type=int, default=2)
     args = parser.parse_args()
     if not CORPUS.exists():

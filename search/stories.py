@@ -209,7 +209,9 @@ class StoryIndex:
             jaccard = (self._signatures[rows] == sig.hashvalues).sum(axis=1) / NUM_PERM
             sizes = self._shingles[rows].astype(np.float64)
             smaller, larger = np.minimum(sizes, sig.shingles), np.maximum(sizes, sig.shingles)
-            containment = np.minimum(1.0, jaccard / (1 + jaccard) * (sizes + sig.shingles) / np.maximum(1, smaller))
+            containment = np.minimum(
+                1.0, jaccard / (1 + jaccard) * (sizes + sig.shingles) / np.maximum(1, smaller)
+            )
             accepted = (jaccard >= MIN_JACCARD) | (
                 (containment >= MIN_CONTAINMENT) & (smaller >= MIN_SIZE_RATIO * larger)
             )
@@ -225,7 +227,9 @@ class StoryIndex:
             grown = np.zeros((max(1024, 2 * row), NUM_PERM), dtype=np.uint32)
             grown[:row] = self._signatures[:row]
             self._signatures = grown
-            self._shingles = np.concatenate([self._shingles[:row], np.zeros(len(grown) - row, dtype=np.int64)])
+            self._shingles = np.concatenate(
+                [self._shingles[:row], np.zeros(len(grown) - row, dtype=np.int64)]
+            )
         self._signatures[row] = sig.hashvalues
         self._rows += 1
         self.ids.append(doc_id)
@@ -281,7 +285,11 @@ def story_lead(members: list[dict]) -> str | None:
     original = sources.most_common(1)[0][0] if sources else None
     return min(
         members,
-        key=lambda member: (published_key(member.get("published")), member.get("source") != original, member["id"]),
+        key=lambda member: (
+            published_key(member.get("published")),
+            member.get("source") != original,
+            member["id"],
+        ),
     )["id"]
 
 
@@ -389,7 +397,9 @@ class StoryBook:
                 handle,
                 ids=np.array([doc_id for doc_id, _, _ in live], dtype=str),
                 stories=np.array([story for _, story, _ in live], dtype=np.int64),
-                signatures=np.array([sig.hashvalues for _, _, sig in live], dtype=np.uint32).reshape(-1, NUM_PERM),
+                signatures=np.array([sig.hashvalues for _, _, sig in live], dtype=np.uint32).reshape(
+                    -1, NUM_PERM
+                ),
                 shingles=np.array([sig.shingles for _, _, sig in live], dtype=np.int64),
                 next_story=np.int64(self.stories.next_story),
             )

@@ -24,9 +24,8 @@ from search.stories import (
     minhash_values,
     read_table,
     shingle_hashes,
-    signature,
-    story_lead,
     store_files,
+    story_lead,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -225,7 +224,9 @@ def test_story_store_survives_reopening(tmp_path):
     assert book.stories.groups() == StoryBook.open(index_dir).stories.groups()
     assert book.stories.story_of("reprint") == book.stories.story_of("roads")
     # A further reprint joins through the reloaded LSH, not a rebuild.
-    assert book.add("again", traditional_reprint(COUNTY_ROADS, "來源：中央社")) == book.stories.story_of("roads")
+    assert book.add("again", traditional_reprint(COUNTY_ROADS, "來源：中央社")) == book.stories.story_of(
+        "roads"
+    )
 
 
 @pytest.mark.parametrize(
