@@ -23,7 +23,9 @@ from search.stories import (
     content_lines,
     minhash_values,
     read_table,
+    same_story,
     shingle_hashes,
+    signature,
     store_files,
     story_lead,
 )
@@ -46,6 +48,19 @@ COUNTY_WATER = [
     "县水利局组织技术人员深入各乡镇，现场指导机井选址和渠道衬砌，对工程质量实行全过程监督，确保来年春灌用水。",
     "七里营镇的种粮大户告诉记者，以前浇一遍地要排队好几天，如今机井通电到地头，一个人一天就能浇完五十亩麦田。",
     "据了解，全县今冬明春计划完成水利投资一点二亿元，重点解决高标准农田建设中的灌排配套问题。",
+]
+
+ROADS_MORE = (
+    "据统计，全县农村公路总里程已达一千三百公里，行政村通硬化路率和通客车率均达到百分之百，位居全市前列。"
+)
+# A follow-up of the roads report that reuses two of its paragraphs as background.
+ROADS_FOLLOW_UP = [
+    "新乡县人民政府办公室消息：",
+    "记者从新乡县交通运输局获悉，全县农村公路养护工程招标工作日前完成，十二家养护单位中标，将负责今后三年的日常养护。",
+    COUNTY_ROADS[1],
+    COUNTY_ROADS[2],
+    "按照合同约定，养护单位须在接到巡查报告后四十八小时内修复路面坑槽，县里每季度对养护质量进行考核并向社会公布结果。",
+    "县交通运输局还开通了农村公路服务热线，群众发现道路损坏、标志缺失等问题可随时反映，受理情况将在三个工作日内答复。",
 ]
 
 
@@ -98,6 +113,21 @@ def test_reprint_in_the_other_script_joins_and_a_templated_report_does_not():
     assert stories.add("roads-reprint", traditional_reprint(COUNTY_ROADS)) == roads
     assert stories.add("water-reprint", traditional_reprint(COUNTY_WATER, "來源：河南日報")) == water
     assert stories.groups() == {roads: ["roads", "roads-reprint"], water: ["water", "water-reprint"]}
+
+
+@pytest.mark.parametrize(
+    "first, second, expected",
+    [
+        (article(COUNTY_ROADS), traditional_reprint(COUNTY_ROADS), True),
+        (article(COUNTY_ROADS), article(COUNTY_ROADS[:3]), True),  # half the article
+        (article(COUNTY_ROADS + [ROADS_MORE]), article(COUNTY_ROADS[:3]), True),  # two fifths: contained
+        (article(COUNTY_ROADS), article(COUNTY_ROADS + COUNTY_WATER[1:2]), True),  # a paragraph added
+        (article(COUNTY_ROADS), article(ROADS_FOLLOW_UP), False),  # shared background only
+        (article(COUNTY_ROADS), article(COUNTY_WATER), False),  # the same opening only
+    ],
+)
+def test_same_story_verification(first, second, expected):
+    assert same_story(signature(first), signature(second)) is expected
 
 
 def test_records_with_their_own_ids_and_the_same_text_are_one_story():
