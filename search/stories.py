@@ -27,8 +27,9 @@ from __future__ import annotations
 import collections
 import os
 import re
+import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -43,9 +44,14 @@ SHINGLE = 5  # characters per shingle: long enough that a shared template phrase
 # 0.3 with p = 0.68, 0.1 with p = 0.04; candidates are then verified.
 LSH_BANDS, LSH_ROWS = 42, 3
 # The verification, tuned on bench/bench_reprints.py (see README, Benchmarks).
-MIN_JACCARD = 0.45
-MIN_CONTAINMENT = 0.75  # of the shorter text's shingles in the longer's ...
+# Either the shorter text is nearly all inside the longer (a cut, an addition, a new
+# header), or they share a lot of text in absolute terms as well as in proportion (a
+# paragraph cut and another added): two short announcements of one template share a
+# proportion of their words, but not hundreds of characters.
+MIN_CONTAINMENT = 0.9  # of the shorter text's shingles in the longer's ...
 MIN_SIZE_RATIO = 0.3  # ... if the shorter has at least this share of the longer's
+MIN_JACCARD = 0.45  # or this Jaccard similarity ...
+MIN_COMMON = 150  # ... with at least this many shingles in common
 MIN_LINE_CHARS = 20  # letters and digits; shorter lines are headers, bylines, subheads
 CHUNK = 2048  # shingles hashed at a time: bounds the (shingles x permutations) array
 
@@ -61,6 +67,12 @@ _DATELINE_RE = re.compile(
 # "来源：" with a long outlet line): short lines only, an article's paragraph may say 版权.
 _NOTICE_RE = re.compile(r"转载|版权|侵权|来源[:：]|原标题|责任编辑|关注.{0,10}(?:公众号|客户端)")
 MAX_NOTICE_CHARS = 60
+# Numbers in their place: ("确诊病例", "16例"), ("协十二届", "一次"). A reprint never changes
+# a number, while the reports of one template (daily case counts, "本台明天将直播…",
+# one office's releases) differ in exactly these; their words agree.
+_NUMBER_RE = re.compile(r"[0-9]+[^0-9]?|[零〇一二三四五六七八九十百千两]+[届次月日年号期]")
+NUMBER_CONTEXT = 4  # characters before a number that name its place
+MAX_NUMBERS = 512
 _NOT_TEXT_RE = re.compile(r"[^0-9a-z\u3400-\u9fff\uf900-\ufaff]+")
 
 
@@ -107,6 +119,7 @@ class Signature:
 
     hashvalues: np.ndarray  # uint32[NUM_PERM]
     shingles: int
+    numbers: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))  # number_slots
 
 
 _PERMUTATIONS: tuple[np.ndarray, np.ndarray] | None = None
@@ -140,26 +153,61 @@ def minhash_values(hashes: np.ndarray) -> np.ndarray:
     return values
 
 
+def number_slots(lines: list[str]) -> np.ndarray:
+    """``(place << 32) | value`` hashes of the numbers of content lines, sorted (at most ``MAX_NUMBERS``).
+
+    Within a line only: where paragraphs were cut or added, a number's place and unit
+    would otherwise run into the neighbouring paragraph's text."""
+    slots = set()
+    for line in lines:
+        for match in _NUMBER_RE.finditer(line):
+            if match.start() >= NUMBER_CONTEXT:  # a number opening a line has no place to compare
+                place = line[match.start() - NUMBER_CONTEXT : match.start()]
+                slots.add(zlib.crc32(place.encode("utf-8")) << 32 | zlib.crc32(match.group().encode("utf-8")))
+    return np.array(sorted(slots)[:MAX_NUMBERS], dtype=np.uint64)
+
+
 def signature(body: str) -> Signature:
     """The signature of a cleaned document body (either script)."""
-    hashes = shingle_hashes(content_text(body))
-    return Signature(minhash_values(hashes), len(hashes))
+    lines = content_lines(body)
+    text = "".join(lines) or _NOT_TEXT_RE.sub("", normalize_for_search(body))
+    hashes = shingle_hashes(text)
+    return Signature(minhash_values(hashes), len(hashes), number_slots(lines or [text]))
+
+
+def numbers_agree(first: np.ndarray, second: np.ndarray) -> bool:
+    """No place holds different numbers in the two texts (a cut paragraph only removes places)."""
+    places_first, places_second = first >> np.uint64(32), second >> np.uint64(32)
+    for place in np.intersect1d(places_first, places_second):
+        if not np.intersect1d(first[places_first == place], second[places_second == place]).size:
+            return False
+    return True
 
 
 def similarity(first: Signature, second: Signature) -> tuple[float, float]:
     """Estimated (Jaccard, containment of the smaller set in the larger)."""
     jaccard = float(np.count_nonzero(first.hashvalues == second.hashvalues)) / NUM_PERM
-    common = jaccard / (1 + jaccard) * (first.shingles + second.shingles)
-    return jaccard, min(1.0, common / max(1, min(first.shingles, second.shingles)))
+    return jaccard, float(_containment(np.float64(jaccard), first.shingles, np.float64(second.shingles)))
+
+
+def _containment(jaccard: np.ndarray, size: int, sizes: np.ndarray) -> np.ndarray:
+    common = jaccard / (1 + jaccard) * (size + sizes)
+    return np.minimum(1.0, common / np.maximum(1, np.minimum(size, sizes)))
+
+
+def _similar_enough(jaccard: np.ndarray, size: int, sizes: np.ndarray) -> np.ndarray:
+    """The verification of LSH candidates (vectorized over ``sizes``), numbers aside."""
+    common = jaccard / (1 + jaccard) * (size + sizes)
+    smaller, larger = np.minimum(size, sizes), np.maximum(size, sizes)
+    contained = (_containment(jaccard, size, sizes) >= MIN_CONTAINMENT) & (smaller >= MIN_SIZE_RATIO * larger)
+    return contained | ((jaccard >= MIN_JACCARD) & (common >= MIN_COMMON))
 
 
 def same_story(first: Signature, second: Signature) -> bool:
-    """The verification of an LSH candidate pair."""
-    jaccard, containment = similarity(first, second)
-    if jaccard >= MIN_JACCARD:
-        return True
-    small, large = sorted((first.shingles, second.shingles))
-    return containment >= MIN_CONTAINMENT and small >= MIN_SIZE_RATIO * large
+    """Whether two documents are one story: similar enough, and no number differs in its place."""
+    jaccard = np.float64(np.count_nonzero(first.hashvalues == second.hashvalues) / NUM_PERM)
+    similar = bool(_similar_enough(jaccard, first.shingles, np.float64(second.shingles)))
+    return similar and numbers_agree(first.numbers, second.numbers)
 
 
 # ---------------------------------------------------------------------------
@@ -176,6 +224,8 @@ class StoryIndex:
         self.story: list[int] = []  # -1 once the row's document was removed
         self._signatures = np.zeros((0, NUM_PERM), dtype=np.uint32)
         self._shingles = np.zeros(0, dtype=np.int64)
+        self._numbers: list[np.ndarray] = []
+        self._rows_of_story: dict[int, set[int]] = {}
         self._rows = 0
         self.next_story = 1
         self.lsh = MinHashLSH(num_perm=NUM_PERM, params=(LSH_BANDS, LSH_ROWS))
@@ -205,21 +255,32 @@ class StoryIndex:
     def _best_story(self, sig: Signature, minhash: LeanMinHash) -> int:
         rows = np.fromiter(self.lsh.query(minhash), dtype=np.int64)
         if len(rows):
-            # Every candidate verified at once: estimated Jaccard, containment, size ratio.
+            # Every candidate verified at once; the most similar whose numbers agree is joined.
             jaccard = (self._signatures[rows] == sig.hashvalues).sum(axis=1) / NUM_PERM
             sizes = self._shingles[rows].astype(np.float64)
-            smaller, larger = np.minimum(sizes, sig.shingles), np.maximum(sizes, sig.shingles)
-            containment = np.minimum(
-                1.0, jaccard / (1 + jaccard) * (sizes + sig.shingles) / np.maximum(1, smaller)
-            )
-            accepted = (jaccard >= MIN_JACCARD) | (
-                (containment >= MIN_CONTAINMENT) & (smaller >= MIN_SIZE_RATIO * larger)
-            )
-            if accepted.any():
-                best = np.argmax(np.where(accepted, jaccard + containment, -1.0))
-                return self.story[int(rows[best])]
+            accepted = _similar_enough(jaccard, sig.shingles, sizes)
+            score = jaccard + _containment(jaccard, sig.shingles, sizes)
+            found: list[int] = []  # the stories it belongs to, the most similar first
+            for position in np.argsort(-np.where(accepted, score, -1.0)):
+                row = int(rows[position])
+                if not accepted[position]:
+                    break
+                if self.story[row] not in found and numbers_agree(sig.numbers, self._numbers[row]):
+                    found.append(self.story[row])
+            if found:
+                # A document that is a reprint of two stories' documents joins them: they
+                # were one story whose versions arrived apart (a cut one, an extended one).
+                for other in found[1:]:
+                    self._merge(other, into=found[0])
+                return found[0]
         self.next_story += 1
         return self.next_story - 1
+
+    def _merge(self, story: int, into: int) -> None:
+        rows = self._rows_of_story.pop(story, set())
+        for row in rows:
+            self.story[row] = into
+        self._rows_of_story.setdefault(into, set()).update(rows)
 
     def _append(self, doc_id: str, sig: Signature, story: int) -> int:
         row = self._rows
@@ -235,7 +296,9 @@ class StoryIndex:
         self.ids.append(doc_id)
         self.story.append(story)
         self._shingles[row] = sig.shingles
+        self._numbers.append(sig.numbers)
         self.row_of[doc_id] = row
+        self._rows_of_story.setdefault(story, set()).add(row)
         self.next_story = max(self.next_story, story + 1)
         return row
 
@@ -244,6 +307,10 @@ class StoryIndex:
         row = self.row_of.pop(doc_id, None)
         if row is not None:
             self.lsh.remove(row)
+            members = self._rows_of_story.get(self.story[row], set())
+            members.discard(row)
+            if not members:
+                self._rows_of_story.pop(self.story[row], None)
             self.story[row] = -1
 
     def story_of(self, doc_id: str) -> int | None:
@@ -254,7 +321,11 @@ class StoryIndex:
         """(id, story, signature) of every document, in the order they were added."""
         for row, doc_id in enumerate(self.ids):
             if self.story[row] >= 0:
-                yield doc_id, self.story[row], Signature(self._signatures[row], int(self._shingles[row]))
+                yield (
+                    doc_id,
+                    self.story[row],
+                    Signature(self._signatures[row], int(self._shingles[row]), self._numbers[row]),
+                )
 
     def groups(self) -> dict[int, list[str]]:
         """Story -> its documents' ids."""
@@ -360,11 +431,12 @@ class StoryBook:
         files = [] if rebuild else store_files(index_dir)
         if files:
             with np.load(files[-1][1], allow_pickle=False) as data:
-                for doc_id, story, values, count in zip(
-                    data["ids"].tolist(), data["stories"].tolist(), data["signatures"], data["shingles"].tolist(),
-                    strict=True,
-                ):  # fmt: skip
-                    stories.add_signature(doc_id, Signature(values, count), story)
+                counts = data["number_counts"]
+                numbers = np.split(data["numbers"], np.cumsum(counts)[:-1]) if len(counts) else []
+                rows = zip(data["ids"].tolist(), data["stories"].tolist(), data["signatures"],
+                           data["shingles"].tolist(), numbers, strict=True)  # fmt: skip
+                for doc_id, story, values, count, doc_numbers in rows:
+                    stories.add_signature(doc_id, Signature(values, count, doc_numbers), story)
                 stories.next_story = max(stories.next_story, int(data["next_story"]))
         return cls(index_dir, stories)
 
@@ -401,6 +473,10 @@ class StoryBook:
                     -1, NUM_PERM
                 ),
                 shingles=np.array([sig.shingles for _, _, sig in live], dtype=np.int64),
+                numbers=np.concatenate(
+                    [sig.numbers for _, _, sig in live] or [np.zeros(0, np.uint64)]
+                ).astype(np.uint64),
+                number_counts=np.array([len(sig.numbers) for _, _, sig in live], dtype=np.int64),
                 next_story=np.int64(self.stories.next_story),
             )
             handle.flush()
