@@ -130,6 +130,38 @@ def test_same_story_verification(first, second, expected):
     assert same_story(signature(first), signature(second)) is expected
 
 
+def daily_count(day: int, cases: int, imported: int) -> str:
+    """One day's report of a template (xwlb's daily case counts): only the numbers change."""
+    return (
+        f"国家卫生健康委今天通报，7月{day}日0至24时，31个省（自治区、直辖市）和新疆生产建设兵团报告新增确诊病例"
+        f"{cases}例，其中境外输入病例{imported}例，本土病例{cases - imported}例。截至7月{day}日24时，现有确诊病例"
+        f"{200 + cases}例，累计治愈出院病例{80000 + day * 7}例，累计报告确诊病例{86000 + day * 9}例。"
+    )
+
+
+@pytest.mark.parametrize(
+    "first, second, expected",
+    [
+        (daily_count(18, 16, 3), daily_count(22, 22, 3), False),  # another day's report
+        (daily_count(18, 16, 3), daily_count(18, 16, 3) + "\n（编辑：王明）", True),  # a reprint
+        (daily_count(18, 16, 3), convert_for_display(daily_count(18, 16, 3), "traditional"), True),
+    ],
+)
+def test_templated_reports_differ_in_their_numbers(first, second, expected):
+    assert same_story(signature(first), signature(second)) is expected
+    stories = StoryIndex()
+    assert (stories.add("first", first) == stories.add("second", second)) is expected
+
+
+def test_a_document_that_reprints_two_stories_joins_them():
+    stories = StoryIndex()
+    cut = stories.add("cut", article(COUNTY_ROADS[:3]))  # the first half
+    rest = stories.add("rest", article(COUNTY_ROADS[:1] + COUNTY_ROADS[3:] + [ROADS_MORE]))  # the other
+    assert cut != rest
+    whole = stories.add("whole", article(COUNTY_ROADS + [ROADS_MORE]))
+    assert stories.story_of("cut") == stories.story_of("rest") == whole
+
+
 def test_records_with_their_own_ids_and_the_same_text_are_one_story():
     stories = StoryIndex()
     assert stories.add("a", article(COUNTY_ROADS)) == stories.add("b", article(COUNTY_ROADS))
