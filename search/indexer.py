@@ -33,6 +33,7 @@ from search.extract import extract_metadata
 from search.loaders import LoadError, RawRecord, iter_records
 from search.normalize import clean_characters, normalize_for_search, strip_boilerplate
 from search.schema import INDEX_NAME, Postings, build_schema
+from search.stories import StoryBook
 
 # Commit an incremental run every so many documents, so that a run that is
 # killed keeps most of its work; the next run skips what was committed.
@@ -352,6 +353,7 @@ def index_paths(
     progress: Callable[[IndexSummary], None] | None = None,
     commit_every: int = COMMIT_EVERY,
     wait_for_lock: float = 0.0,
+    group_stories: bool = True,
 ) -> IndexSummary:
     """Index every article under ``paths`` into ``index_dir``; return the summary.
 
@@ -361,6 +363,8 @@ def index_paths(
     replaces the whole index in one commit, so the old index stays readable
     until the new one is complete (a damaged one is started over).
     Raises ``IndexDamagedError``, ``IndexLockedError`` or ``DiskFullError``.
+    ``group_stories`` assigns every document to a story of reprints
+    (``search.stories``), saved beside each commit.
     """
     started = time.perf_counter()
     summary = IndexSummary()
@@ -369,6 +373,8 @@ def index_paths(
     leftovers = temp_files(index_dir)  # of a crashed run: listed before our writer adds its own
     writer = _open_writer(ix, procs, wait_for_lock)
     try:
+        # Read under the index lock: only the lock holder writes the store.
+        stories = StoryBook.open(index_dir, rebuild) if group_stories else None  # stories: issue 14
         remove_leftovers(ix, leftovers, keep=[writer.newsegment])
         known = {} if rebuild else _known_or_damaged(ix, index_dir)
         # An index of another analysis holds other terms: adding to it would mix them.
@@ -399,6 +405,8 @@ def index_paths(
                 written[cleaned.id] = cleaned.content_hash
                 writer.add_record(cleaned)
                 summary.queued += 1
+                if stories:  # stories: issue 14
+                    stories.add(cleaned.id, cleaned.body)
             else:
                 _count(outcome, cleaned, summary)
             if progress:
@@ -406,10 +414,14 @@ def index_paths(
             if len(pending) >= commit_every and not rebuild:
                 _commit(writer, pending, summary, rebuild, known, written, seen_hashes)
                 write_analysis_version(index_dir)  # after every commit: a killed run's next run resumes
+                if stories:  # stories: issue 14
+                    stories.commit(ix)
                 writer = None
                 writer = _open_writer(ix, procs, wait_for_lock)
         _commit(writer, pending, summary, rebuild, known, written, seen_hashes)
         write_analysis_version(index_dir)
+        if stories:  # stories: issue 14 (after the index commit: a kill in between is repaired next run)
+            stories.commit(ix)
     except BaseException as error:
         _cancel(writer)
         # The run committed nothing since its last commit: its partial segments

@@ -44,6 +44,7 @@ from search.request import (  # noqa: F401
     resolve_region_filters,
 )
 from search.results import document_summary  # noqa: F401
+from search.stories import StoryTable, published_key, read_table, story_lead
 
 
 class SearchIndex:
@@ -156,6 +157,8 @@ class SearchIndex:
         docnums = execute.page_docnums(match, sort, page, per_page)
         terms = match.plan.highlight_terms
         hits = [results.hit(match.searcher.stored_fields(docnum), terms) for docnum in docnums]
+        for hit in hits:  # stories: issue 14
+            hit.update(self._story_fields(match.searcher, hit["id"]))
         counted = count_facets(match.columns, match.matched, match.filter_masks, match.filters)
         facets, truncated = results.facets(counted, match.filters)
         return {
@@ -240,6 +243,41 @@ class SearchIndex:
 
         # The word table is built in the background from a reader of its own.
         return suggest(self._searcher().reader(), prefix, limit, open_reader=self._ix.reader)
+
+    # -- stories of reprints (issue 14; ``search.stories``) -----------------
+
+    def _story_table(self, searcher) -> StoryTable | None:
+        """The story store of the searcher's generation, read once per generation."""
+        generation = searcher.reader().generation()
+        cached = getattr(self, "_stories_cache", None)
+        if cached is None or cached[0] != generation:
+            cached = self._stories_cache = (generation, read_table(self.index_dir, generation))
+        return cached[1]
+
+    def _story_fields(self, searcher, doc_id: str) -> dict[str, Any]:
+        """What a hit carries about its story: ``story`` (id or None) and ``story_size``."""
+        table = self._story_table(searcher)
+        story = table.story_of(doc_id) if table is not None else None
+        return {"story": story, "story_size": table.size(story) if story is not None else 1}
+
+    def story(self, doc_id: str) -> dict[str, Any] | None:
+        """The story of a document: id, size, lead and members (id, source, date, title); None if unknown."""
+        searcher = self._searcher()
+        table = self._story_table(searcher)
+        story = table.story_of(doc_id) if table is not None else None
+        if story is None:
+            return None
+        members = []
+        for member in table.members(story):
+            docnum = document_number(searcher, member)
+            if docnum is not None:  # the store may name a document this generation lacks
+                summary = document_summary(searcher.stored_fields(docnum))
+                members.append({key: summary[key] for key in ("id", "source", "date", "published", "title")})
+        lead = story_lead(members)
+        members.sort(key=lambda member: (member["id"] != lead, published_key(member["published"]), member["id"]))
+        for member in members:
+            member["lead"] = member["id"] == lead
+        return {"id": story, "size": len(members), "lead": lead, "members": members}
 
 
 def open_index(path: str | Path = "index") -> SearchIndex:

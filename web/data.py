@@ -78,4 +78,13 @@ def document_data(
         "script": script,
         "document": document_for_display(document, script),
         "similar": similar,
+        "story": story_data(index, doc_id),
     }
+
+
+def story_data(index: SearchIndex, doc_id: str) -> dict[str, Any] | None:
+    """A document's story of reprints, with ``others``: its members but this one (the lead marked)."""
+    story = index.story(doc_id)
+    if story is not None:
+        story["others"] = [member for member in story["members"] if member["id"] != doc_id]
+    return story

@@ -1,0 +1,518 @@
+"""Stories: which documents are the same article, reprinted.
+
+A document's *signature* is a MinHash (``datasketch``'s affine32 scheme) of
+the character 5-grams of its content lines: the cleaned body in Simplified
+script, with datelines (``新华社北京3月5日电（记者 …）``), editor, copyright
+and navigation lines and every short line (outlet headers, ``来源`` and byline
+lines, subheads, the title) left out, and only letters and digits kept. So a
+reprint in the other script, with another outlet's header and footer and its
+own title, has the same shingles except where a paragraph was cut or added.
+
+``StoryIndex`` assigns stories incrementally: a new document looks up its
+candidates in a ``MinHashLSH`` (banded signatures), keeps those whose
+estimated Jaccard similarity, or containment of the shorter text in the
+longer, clears a threshold tuned on ``bench/bench_reprints.py``, and joins the
+story of the most similar one; otherwise it starts a story of its own.
+
+``StoryBook`` is the store beside the index: ``stories-<generation>.npz`` in
+the index folder, written after each commit of the index to a temporary file
+and renamed into place, so a reader always finds a complete store and a run
+killed before writing it leaves the previous one; the next run assigns the
+documents the store lacks (their text is read back from the index) and drops
+the ones the index no longer has.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import re
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+from search.normalize import _is_copyright, _is_editor, _is_navigation, normalize_for_search
+
+NUM_PERM = 128
+SEED = 1
+SHINGLE = 5  # characters per shingle: long enough that a shared template phrase is few shingles
+# 42 bands of 3 rows: a pair with Jaccard 0.45 becomes a candidate with p = 0.98,
+# 0.3 with p = 0.68, 0.1 with p = 0.04; candidates are then verified.
+LSH_BANDS, LSH_ROWS = 42, 3
+# The verification, tuned on bench/bench_reprints.py (see README, Benchmarks).
+# Either the shorter text is nearly all inside the longer (a cut, an addition, a new
+# header), or they share a lot of text in absolute terms as well as in proportion (a
+# paragraph cut and another added): two short announcements of one template share a
+# proportion of their words, but not hundreds of characters.
+MIN_CONTAINMENT = 0.9  # of the shorter text's shingles in the longer's ...
+MIN_SIZE_RATIO = 0.3  # ... if the shorter has at least this share of the longer's
+MIN_JACCARD = 0.45  # or this Jaccard similarity ...
+MIN_COMMON = 150  # ... with at least this many shingles in common
+MIN_LINE_CHARS = 20  # letters and digits; shorter lines are headers, bylines, subheads
+CHUNK = 2048  # shingles hashed at a time: bounds the (shingles x permutations) array
+
+# "新华社北京3月5日电（记者 王某）", "央视网消息（新闻联播）：", "本报讯（记者 …）",
+# "中央社记者王某台北3日电）": the dateline varies with the outlet, not the story.
+_DATELINE_RE = re.compile(
+    r"^[^，。；！？]{0,30}?消息\s*(?:[（(][^）)]{0,30}[）)])?\s*[:：]"
+    r"|^[^，。；！？]{0,40}?日电\s*(?:[（(][^）)]{0,40}[）)])?"
+    r"|^[^，。；！？]{0,20}?讯\s*(?:[（(][^）)]{0,40}[）)])?\s*[:：]?"
+    r"|^[（(][^）)]{0,40}(?:记者|通讯员|编译)[^）)]{0,40}[）)]"
+)
+# Republishers' notices that normalize's copyright test lets through ("版权归原作者所有",
+# "来源：" with a long outlet line): short lines only, an article's paragraph may say 版权.
+_NOTICE_RE = re.compile(r"转载|版权|侵权|来源[:：]|原标题|责任编辑|关注.{0,10}(?:公众号|客户端)")
+MAX_NOTICE_CHARS = 60
+# Numbers in their place: ("确诊病例", "16例"), ("协十二届", "一次"). A reprint never changes
+# a number, while the reports of one template (daily case counts, "本台明天将直播…",
+# one office's releases) differ in exactly these; their words agree.
+_NUMBER_RE = re.compile(r"[0-9]+[^0-9]?|[零〇一二三四五六七八九十百千两]+[届次月日年号期]")
+NUMBER_CONTEXT = 4  # characters before a number that name its place
+MAX_NUMBERS = 512
+_NOT_TEXT_RE = re.compile(r"[^0-9a-z\u3400-\u9fff\uf900-\ufaff]+")
+
+
+# ---------------------------------------------------------------------------
+# Signatures (pure)
+# ---------------------------------------------------------------------------
+
+
+def content_lines(body: str) -> list[str]:
+    """The lines of a cleaned body that carry the article, normalized to letters and digits."""
+    kept = []
+    for line in normalize_for_search(body).split("\n"):
+        line = line.strip()
+        if not line or _is_editor(line) or _is_copyright(line) or _is_navigation(line):
+            continue
+        text = _NOT_TEXT_RE.sub("", _DATELINE_RE.sub("", line, count=1))
+        if len(text) >= MIN_LINE_CHARS and not (len(text) <= MAX_NOTICE_CHARS and _NOTICE_RE.search(line)):
+            kept.append(text)
+    return kept
+
+
+def content_text(body: str) -> str:
+    """What is shingled: the content lines joined; a text with none keeps all its letters."""
+    text = "".join(content_lines(body))
+    return text or _NOT_TEXT_RE.sub("", normalize_for_search(body))
+
+
+def shingle_hashes(text: str, k: int = SHINGLE) -> np.ndarray:
+    """Distinct 32-bit hashes of the text's character k-grams, computed over its code points."""
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    if len(points) < k:
+        points = np.pad(points, (0, k - len(points)))  # a text shorter than one shingle is one shingle
+    count = len(points) - k + 1
+    # A polynomial over the k code points, wrapping at 2**64, folded to 32 bits.
+    hashed = np.zeros(count, dtype=np.uint64)
+    for offset in range(k):
+        hashed = hashed * np.uint64(0x100000001B3) + points[offset : offset + count]
+    return np.unique((hashed ^ (hashed >> np.uint64(32))).astype(np.uint32))
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A document's MinHash and how many distinct shingles it summarizes."""
+
+    hashvalues: np.ndarray  # uint32[NUM_PERM]
+    shingles: int
+    numbers: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))  # number_slots
+
+
+_PERMUTATIONS: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    global _PERMUTATIONS
+    if _PERMUTATIONS is None:
+        a, b = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32").permutations
+        _PERMUTATIONS = (a.astype(np.uint32), b.astype(np.uint32))
+    return _PERMUTATIONS
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    # MurmurHash3's finalizer, as datasketch's affine32 scheme pre-mixes its input.
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
+
+
+def minhash_values(hashes: np.ndarray) -> np.ndarray:
+    """``MinHash(scheme="affine32").update_batch`` of these hashes, in one NumPy pass per chunk."""
+    a, b = _permutations()
+    mixed = _fmix32(hashes.astype(np.uint32))
+    values = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
+    for start in range(0, len(mixed), CHUNK):
+        chunk = mixed[start : start + CHUNK, None]
+        np.minimum(values, (chunk * a + b).min(axis=0), out=values)
+    return values
+
+
+def number_slots(lines: list[str]) -> np.ndarray:
+    """``(place << 32) | value`` hashes of the numbers of content lines, sorted (at most ``MAX_NUMBERS``).
+
+    Within a line only: where paragraphs were cut or added, a number's place and unit
+    would otherwise run into the neighbouring paragraph's text."""
+    slots = set()
+    for line in lines:
+        for match in _NUMBER_RE.finditer(line):
+            if match.start() >= NUMBER_CONTEXT:  # a number opening a line has no place to compare
+                place = line[match.start() - NUMBER_CONTEXT : match.start()]
+                slots.add(zlib.crc32(place.encode("utf-8")) << 32 | zlib.crc32(match.group().encode("utf-8")))
+    return np.array(sorted(slots)[:MAX_NUMBERS], dtype=np.uint64)
+
+
+def signature(body: str) -> Signature:
+    """The signature of a cleaned document body (either script)."""
+    lines = content_lines(body)
+    text = "".join(lines) or _NOT_TEXT_RE.sub("", normalize_for_search(body))
+    hashes = shingle_hashes(text)
+    return Signature(minhash_values(hashes), len(hashes), number_slots(lines or [text]))
+
+
+def numbers_agree(first: np.ndarray, second: np.ndarray) -> bool:
+    """No place holds different numbers in the two texts (a cut paragraph only removes places)."""
+    places_first, places_second = first >> np.uint64(32), second >> np.uint64(32)
+    for place in np.intersect1d(places_first, places_second):
+        if not np.intersect1d(first[places_first == place], second[places_second == place]).size:
+            return False
+    return True
+
+
+def similarity(first: Signature, second: Signature) -> tuple[float, float]:
+    """Estimated (Jaccard, containment of the smaller set in the larger)."""
+    jaccard = float(np.count_nonzero(first.hashvalues == second.hashvalues)) / NUM_PERM
+    return jaccard, float(_containment(np.float64(jaccard), first.shingles, np.float64(second.shingles)))
+
+
+def _containment(jaccard: np.ndarray, size: int, sizes: np.ndarray) -> np.ndarray:
+    common = jaccard / (1 + jaccard) * (size + sizes)
+    return np.minimum(1.0, common / np.maximum(1, np.minimum(size, sizes)))
+
+
+def _similar_enough(jaccard: np.ndarray, size: int, sizes: np.ndarray) -> np.ndarray:
+    """The verification of LSH candidates (vectorized over ``sizes``), numbers aside."""
+    common = jaccard / (1 + jaccard) * (size + sizes)
+    smaller, larger = np.minimum(size, sizes), np.maximum(size, sizes)
+    contained = (_containment(jaccard, size, sizes) >= MIN_CONTAINMENT) & (smaller >= MIN_SIZE_RATIO * larger)
+    return contained | ((jaccard >= MIN_JACCARD) & (common >= MIN_COMMON))
+
+
+def same_story(first: Signature, second: Signature) -> bool:
+    """Whether two documents are one story: similar enough, and no number differs in its place."""
+    jaccard = np.float64(np.count_nonzero(first.hashvalues == second.hashvalues) / NUM_PERM)
+    similar = bool(_similar_enough(jaccard, first.shingles, np.float64(second.shingles)))
+    return similar and numbers_agree(first.numbers, second.numbers)
+
+
+# ---------------------------------------------------------------------------
+# Incremental assignment (in memory)
+# ---------------------------------------------------------------------------
+
+
+class StoryIndex:
+    """Documents -> stories, grown one document at a time."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.row_of: dict[str, int] = {}
+        self.story: list[int] = []  # -1 once the row's document was removed
+        self._signatures = np.zeros((0, NUM_PERM), dtype=np.uint32)
+        self._shingles = np.zeros(0, dtype=np.int64)
+        self._numbers: list[np.ndarray] = []
+        self._rows_of_story: dict[int, set[int]] = {}
+        self._rows = 0
+        self.next_story = 1
+        self.lsh = MinHashLSH(num_perm=NUM_PERM, params=(LSH_BANDS, LSH_ROWS))
+
+    def __len__(self) -> int:
+        return len(self.row_of)
+
+    def __contains__(self, doc_id: str) -> bool:
+        return doc_id in self.row_of
+
+    def add(self, doc_id: str, body: str) -> int:
+        """Assign a document (replacing any earlier version of it); return its story."""
+        return self.add_signature(doc_id, signature(body))
+
+    def add_signature(self, doc_id: str, sig: Signature, story: int | None = None) -> int:
+        """Assign a document by its signature (``story`` given: restore it as stored)."""
+        if doc_id in self.row_of:
+            self.remove(doc_id)
+        # LeanMinHash: the hash values alone (a MinHash would draw its permutations again).
+        minhash = LeanMinHash(seed=SEED, hashvalues=sig.hashvalues, scheme="affine32")
+        if story is None:
+            story = self._best_story(sig, minhash)
+        row = self._append(doc_id, sig, story)
+        self.lsh.insert(row, minhash, check_duplication=False)
+        return story
+
+    def _best_story(self, sig: Signature, minhash: LeanMinHash) -> int:
+        rows = np.fromiter(self.lsh.query(minhash), dtype=np.int64)
+        if len(rows):
+            # Every candidate verified at once; the most similar whose numbers agree is joined.
+            jaccard = (self._signatures[rows] == sig.hashvalues).sum(axis=1) / NUM_PERM
+            sizes = self._shingles[rows].astype(np.float64)
+            accepted = _similar_enough(jaccard, sig.shingles, sizes)
+            score = jaccard + _containment(jaccard, sig.shingles, sizes)
+            found: list[int] = []  # the stories it belongs to, the most similar first
+            for position in np.argsort(-np.where(accepted, score, -1.0)):
+                row = int(rows[position])
+                if not accepted[position]:
+                    break
+                if self.story[row] not in found and numbers_agree(sig.numbers, self._numbers[row]):
+                    found.append(self.story[row])
+            if found:
+                # A document that is a reprint of two stories' documents joins them: they
+                # were one story whose versions arrived apart (a cut one, an extended one).
+                for other in found[1:]:
+                    self._merge(other, into=found[0])
+                return found[0]
+        self.next_story += 1
+        return self.next_story - 1
+
+    def _merge(self, story: int, into: int) -> None:
+        rows = self._rows_of_story.pop(story, set())
+        for row in rows:
+            self.story[row] = into
+        self._rows_of_story.setdefault(into, set()).update(rows)
+
+    def _append(self, doc_id: str, sig: Signature, story: int) -> int:
+        row = self._rows
+        if row == len(self._signatures):
+            grown = np.zeros((max(1024, 2 * row), NUM_PERM), dtype=np.uint32)
+            grown[:row] = self._signatures[:row]
+            self._signatures = grown
+            self._shingles = np.concatenate(
+                [self._shingles[:row], np.zeros(len(grown) - row, dtype=np.int64)]
+            )
+        self._signatures[row] = sig.hashvalues
+        self._rows += 1
+        self.ids.append(doc_id)
+        self.story.append(story)
+        self._shingles[row] = sig.shingles
+        self._numbers.append(sig.numbers)
+        self.row_of[doc_id] = row
+        self._rows_of_story.setdefault(story, set()).add(row)
+        self.next_story = max(self.next_story, story + 1)
+        return row
+
+    def remove(self, doc_id: str) -> None:
+        """Take a document out of its story (its story stays with the others)."""
+        row = self.row_of.pop(doc_id, None)
+        if row is not None:
+            self.lsh.remove(row)
+            members = self._rows_of_story.get(self.story[row], set())
+            members.discard(row)
+            if not members:
+                self._rows_of_story.pop(self.story[row], None)
+            self.story[row] = -1
+
+    def story_of(self, doc_id: str) -> int | None:
+        row = self.row_of.get(doc_id)
+        return None if row is None else self.story[row]
+
+    def live(self) -> Iterator[tuple[str, int, Signature]]:
+        """(id, story, signature) of every document, in the order they were added."""
+        for row, doc_id in enumerate(self.ids):
+            if self.story[row] >= 0:
+                yield (
+                    doc_id,
+                    self.story[row],
+                    Signature(self._signatures[row], int(self._shingles[row]), self._numbers[row]),
+                )
+
+    def groups(self) -> dict[int, list[str]]:
+        """Story -> its documents' ids."""
+        grouped: dict[int, list[str]] = {}
+        for doc_id, story, _ in self.live():
+            grouped.setdefault(story, []).append(doc_id)
+        return grouped
+
+
+# ---------------------------------------------------------------------------
+# The lead of a story (pure)
+# ---------------------------------------------------------------------------
+
+
+def published_key(published: str | None) -> str:
+    """Sort key of a publication date: earliest first, a month or year after its known days, undated last."""
+    if not published:
+        return "9999"
+    return (published + "-99-99")[:10]
+
+
+def story_lead(members: list[dict]) -> str | None:
+    """The id of a story's lead: its earliest dated document; among equals, one from
+    the outlet the story's documents name most (the original, as ``来源`` lines credit it)."""
+    if not members:
+        return None
+    sources = collections.Counter(member.get("source") for member in members if member.get("source"))
+    original = sources.most_common(1)[0][0] if sources else None
+    return min(
+        members,
+        key=lambda member: (
+            published_key(member.get("published")),
+            member.get("source") != original,
+            member["id"],
+        ),
+    )["id"]
+
+
+# ---------------------------------------------------------------------------
+# The store beside the index
+# ---------------------------------------------------------------------------
+
+_STORE_RE = re.compile(r"^stories-(\d+)\.npz$")
+KEEP_STORES = 2  # the newest store and the one before it (readers still on the previous generation)
+
+
+def store_files(index_dir: str | Path) -> list[tuple[int, Path]]:
+    """Complete store files in the folder, oldest generation first (temporary files are not)."""
+    found = []
+    for entry in Path(index_dir).iterdir() if Path(index_dir).is_dir() else ():
+        match = _STORE_RE.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry))
+    return sorted(found)
+
+
+@dataclass(frozen=True)
+class StoryTable:
+    """A store as the searcher reads it: ids and stories as arrays, no LSH."""
+
+    generation: int
+    ids: np.ndarray
+    stories: np.ndarray
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_row_of", {doc_id: row for row, doc_id in enumerate(self.ids.tolist())})
+        values, counts = np.unique(self.stories, return_counts=True)
+        object.__setattr__(self, "_sizes", dict(zip(values.tolist(), counts.tolist(), strict=True)))
+
+    def story_of(self, doc_id: str) -> int | None:
+        row = self._row_of.get(doc_id)
+        return None if row is None else int(self.stories[row])
+
+    def size(self, story: int) -> int:
+        return self._sizes.get(story, 0)
+
+    def members(self, story: int) -> list[str]:
+        return self.ids[self.stories == story].tolist()
+
+
+def read_table(index_dir: str | Path, generation: int | None = None) -> StoryTable | None:
+    """The newest store at or before ``generation`` (else the newest there is); None if none."""
+    files = store_files(index_dir)
+    if not files:
+        return None
+    eligible = [item for item in files if generation is None or item[0] <= generation] or files
+    found_generation, path = eligible[-1]
+    with np.load(path, allow_pickle=False) as data:
+        return StoryTable(found_generation, data["ids"], data["stories"])
+
+
+class StoryBook:
+    """The writer's side: a ``StoryIndex`` loaded from the store, saved at each commit."""
+
+    def __init__(self, index_dir: str | Path, stories: StoryIndex) -> None:
+        self.index_dir = Path(index_dir)
+        self.stories = stories
+
+    @classmethod
+    def open(cls, index_dir: str | Path, rebuild: bool = False) -> StoryBook:
+        """The newest store of ``index_dir`` (an empty one for a rebuild or a new index)."""
+        stories = StoryIndex()
+        files = [] if rebuild else store_files(index_dir)
+        if files:
+            with np.load(files[-1][1], allow_pickle=False) as data:
+                counts = data["number_counts"]
+                numbers = np.split(data["numbers"], np.cumsum(counts)[:-1]) if len(counts) else []
+                rows = zip(data["ids"].tolist(), data["stories"].tolist(), data["signatures"],
+                           data["shingles"].tolist(), numbers, strict=True)  # fmt: skip
+                for doc_id, story, values, count, doc_numbers in rows:
+                    stories.add_signature(doc_id, Signature(values, count, doc_numbers), story)
+                stories.next_story = max(stories.next_story, int(data["next_story"]))
+        return cls(index_dir, stories)
+
+    def add(self, doc_id: str, body: str) -> int:
+        return self.stories.add(doc_id, body)
+
+    def commit(self, ix) -> None:
+        """Bring the stories in line with the committed index, then write the store."""
+        self.reconcile(ix)
+        self.save(ix.latest_generation())
+
+    def reconcile(self, ix) -> None:
+        """Drop documents the index lacks; assign the ones the store lacks (a killed run's)."""
+        with ix.searcher() as searcher:
+            reader = searcher.reader()
+            indexed = _live_ids(reader)
+            for doc_id in [doc_id for doc_id in self.stories.row_of if doc_id not in indexed]:
+                self.stories.remove(doc_id)
+            for doc_id, docnum in indexed.items():
+                if doc_id not in self.stories:
+                    self.stories.add(doc_id, reader.stored_fields(docnum).get("body", ""))
+
+    def save(self, generation: int) -> Path:
+        """Write ``stories-<generation>.npz`` atomically; drop stores older than the last few."""
+        live = list(self.stories.live())
+        path = self.index_dir / f"stories-{generation}.npz"
+        temporary = self.index_dir / f".stories-{generation}.{os.getpid()}.tmp"
+        with open(temporary, "wb") as handle:
+            np.savez(
+                handle,
+                ids=np.array([doc_id for doc_id, _, _ in live], dtype=str),
+                stories=np.array([story for _, story, _ in live], dtype=np.int64),
+                signatures=np.array([sig.hashvalues for _, _, sig in live], dtype=np.uint32).reshape(
+                    -1, NUM_PERM
+                ),
+                shingles=np.array([sig.shingles for _, _, sig in live], dtype=np.int64),
+                numbers=np.concatenate(
+                    [sig.numbers for _, _, sig in live] or [np.zeros(0, np.uint64)]
+                ).astype(np.uint64),
+                number_counts=np.array([len(sig.numbers) for _, _, sig in live], dtype=np.int64),
+                next_story=np.int64(self.stories.next_story),
+            )
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+        for _, old in store_files(self.index_dir)[:-KEEP_STORES]:
+            old.unlink(missing_ok=True)
+        for leftover in self.index_dir.glob(".stories-*.tmp"):
+            if leftover != temporary and not _held_by_live_process(leftover):
+                leftover.unlink(missing_ok=True)
+        return path
+
+
+def _live_ids(reader) -> dict[str, int]:
+    """``{id: document number}`` of the live documents, from the id terms (no stored text read)."""
+    found = {}
+    for term in reader.lexicon("id"):
+        for docnum in reader.postings("id", term).all_ids():
+            if not reader.is_deleted(docnum):
+                found[term.decode("utf-8")] = docnum
+    return found
+
+
+def _held_by_live_process(path: Path) -> bool:
+    try:
+        pid = int(path.name.rsplit(".", 2)[-2])
+        os.kill(pid, 0)
+    except (ValueError, ProcessLookupError, PermissionError):
+        return False
+    return pid != os.getpid()
+
+
+def pairs_in_groups(groups: Iterable[Iterable[str]]) -> set[tuple[str, str]]:
+    """Every unordered pair of documents that share a group (for precision and recall)."""
+    pairs = set()
+    for group in groups:
+        members = sorted(group)
+        pairs.update((a, b) for i, a in enumerate(members) for b in members[i + 1 :])
+    return pairs
