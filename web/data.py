@@ -11,7 +11,7 @@ from typing import Any
 
 from search.plan import MatchPlan, plan_query
 from search.searcher import SearchIndex
-from web.display import document_for_display, hit_for_display
+from web.display import document_for_display, hit_for_display, item_labels, label_facets
 from web.params import SearchParams, remove_filter
 
 MAX_RELAXATIONS = 10
@@ -25,8 +25,10 @@ def search_data(index: SearchIndex, params: SearchParams) -> dict[str, Any]:
     result = index.search(
         params.q, params.filter_dict(), params.page, params.per_page, params.sort, plan=plan
     )
-    result["hits"] = [hit_for_display(hit, params.script) for hit in result["hits"]]
+    sources = index.traditional_sources()
+    result["hits"] = [_labelled(hit_for_display(hit, params.script), params.script, sources) for hit in result["hits"]]
     result["script"] = params.script
+    label_facets(result["facets"], params.script, sources)
     if result["total"] == 0:
         result["relaxations"] = relaxations(index, params, plan)
         result["suggestions"] = suggestions(index, params, plan)
@@ -72,10 +74,19 @@ def document_data(
     document = index.document(doc_id, q)
     if document is None:
         return None
-    similar = [hit_for_display(hit, script) for hit in index.similar(doc_id, limit=SIMILAR_ARTICLES)]
+    sources = index.traditional_sources()
+    similar = [
+        _labelled(hit_for_display(hit, script), script, sources)
+        for hit in index.similar(doc_id, limit=SIMILAR_ARTICLES)
+    ]
     return {
         "query": q,
         "script": script,
-        "document": document_for_display(document, script),
+        "document": _labelled(document_for_display(document, script), script, sources),
         "similar": similar,
     }
+
+
+def _labelled(item: dict[str, Any], script: str, sources: frozenset[str]) -> dict[str, Any]:
+    item["labels"] = item_labels(item, script, sources)
+    return item

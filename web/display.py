@@ -16,9 +16,12 @@ from typing import Any
 
 from markupsafe import Markup
 
-from search.normalize import convert_for_display
+from search.request import UNKNOWN
+from search.script import needs_conversion, text_script, to_reader, to_traditional_name
 
-SCRIPT_LABELS = {"original": "原文", "simplified": "简体", "traditional": "繁體"}
+SCRIPT_LABELS = {"original": "原文", "simplified": "简体", "traditional": "繁體", "traditional-hk": "港繁"}
+# Said beside a title whose text the display converted (the UI speaks Simplified).
+CONVERTED_NOTES = {"simplified": "（已由简体转换）", "traditional": "（已由繁体转换）"}
 SORT_LABELS = {"relevance": "相关度", "newest": "最新", "oldest": "最早"}
 FACET_LABELS = {
     "province": "省份",
@@ -52,11 +55,12 @@ _NOTE_LABELS = {
 }
 
 
-def convert_text(text: str | None, script: str) -> str | None:
-    """Plain text in the display script (``original`` leaves it alone)."""
+def convert_text(text: str | None, script: str, written: str | None = None) -> str | None:
+    """Plain text for a reader of ``script``: as written when it is already in
+    that script (or ``original``), else converted (``search.script.to_reader``)."""
     if not text or script == "original":
         return text
-    return convert_for_display(text, script)
+    return to_reader(text, script, written)
 
 
 def _pieces(text: str, ranges: Sequence[Sequence[int]], cut_before: bool, cut_after: bool):
@@ -82,35 +86,56 @@ def marked_html(
     script: str = "original",
     cut_before: bool = False,
     cut_after: bool = False,
+    written: str | None = None,
 ) -> Markup:
     """``text`` as HTML in the display script: every character escaped, the
-    ranges wrapped in ``<mark>`` (each piece converted on its own)."""
+    ranges wrapped in ``<mark>`` (each piece converted on its own, all of them
+    judged as the script ``written`` when given, else as the whole text is)."""
     html = []
+    if script != "original" and written is None:
+        written = text_script(text)
     for piece, marked in _pieces(text or "", ranges, cut_before, cut_after):
         if not piece:
             continue
-        piece = escape(convert_text(piece, script) or "")
+        piece = escape(convert_text(piece, script, written) or "")
         html.append(f"<mark>{piece}</mark>" if marked else piece)
     return Markup("".join(html))
 
 
-def passage_html(passage: dict[str, Any], script: str = "original") -> Markup:
+def passage_html(passage: dict[str, Any], script: str = "original", written: str | None = None) -> Markup:
     """A passage of a hit (``search.results.passage_data``) as marked HTML."""
     return marked_html(
-        passage["text"], passage["ranges"], script, passage["cut_before"], passage["cut_after"]
+        passage["text"], passage["ranges"], script, passage["cut_before"], passage["cut_after"], written
     )
+
+
+def _script_keys(written: str, script: str) -> dict[str, Any]:
+    """``written_in`` (the document's script) and ``converted_from`` (that
+    script when the display converted it, else None), and the page's note."""
+    converted = needs_conversion(written, script)
+    return {
+        "written_in": written,
+        "converted_from": written if converted else None,
+        "converted_note": CONVERTED_NOTES[written] if converted else "",
+    }
 
 
 def hit_for_display(hit: dict[str, Any], script: str) -> dict[str, Any]:
     """A hit with its title and passages as HTML (``title_html``, ``snippets``)
-    in the display script; the data (``passages``) stays in the original."""
+    in the display script; the data (``passages``) stays in the original.
+    Its script is judged on its title and passages together."""
     shown = dict(hit)
+    texts = [hit.get("title") or "", *(passage["text"] for passage in hit.get("passages", ()))]
+    written = text_script("".join(texts))
+    shown.update(_script_keys(written, script))
     if "passages" in hit:
-        shown["snippets"] = [passage_html(passage, script) for passage in hit["passages"]]
-        shown["title_html"] = marked_html(hit.get("title") or "", hit.get("title_ranges", ()), script)
+        shown["snippets"] = [passage_html(passage, script, written) for passage in hit["passages"]]
+        shown["title_html"] = marked_html(
+            hit.get("title") or "", hit.get("title_ranges", ()), script, written=written
+        )
     if script == "original":
         return shown
-    shown["title"] = convert_text(hit.get("title"), script)
+    shown["title"] = convert_text(hit.get("title"), script, written)
     shown.setdefault("snippets", [])
     return shown
 
@@ -118,17 +143,68 @@ def hit_for_display(hit: dict[str, Any], script: str) -> dict[str, Any]:
 def document_for_display(document: dict[str, Any], script: str) -> dict[str, Any]:
     """A document with its title and text as marked HTML in the display script."""
     shown = dict(document)
-    shown["title_html"] = marked_html(document.get("title") or "", document.get("title_ranges", ()), script)
-    shown["body_html"] = marked_html(document.get("body") or "", document.get("body_ranges", ()), script)
-    if script == "original":
-        return shown
-    shown["title"] = convert_text(document.get("title"), script)
-    shown["body"] = convert_text(document.get("body"), script)
+    written = text_script((document.get("title") or "") + (document.get("body") or ""))
+    shown.update(_script_keys(written, script))
+    for name in ("title", "body"):
+        shown[f"{name}_html"] = marked_html(
+            document.get(name) or "", document.get(f"{name}_ranges", ()), script, written=written
+        )
+        if script != "original":
+            shown[name] = convert_text(document.get(name), script, written)
     return shown
 
 
+# -- labels in the reader's script ------------------------------------------
+# Facet values stay as the index holds them (Simplified) so filters are
+# stable; only their labels follow the reader. A Taiwan, Hong Kong or Macau
+# place is written in Traditional in 原文 too (it is written so where it is),
+# by its official form (臺北市); 台湾省 is labelled by its own name, 臺灣
+# (台湾 in 简体). An outlet shows as it writes itself in 原文 (三立新聞網).
+_OWN_NAMES = {"台湾省": "台湾"}
+_TRADITIONAL_PROVINCES = frozenset({"台湾省", "香港特别行政区", "澳门特别行政区"})
+
+
+_HONG_KONG_STANDARD = frozenset({"香港特别行政区", "澳门特别行政区"})
+_PLACE_FACETS = ("province", "city", "county", "region")
+
+
+def _province_of(place: str) -> str | None:
+    from search.gazetteer import resolve
+
+    region = resolve(place)
+    return region.province if region is not None else None
+
+
+def _label_script(name: str, value: str, script: str, traditional_sources: frozenset[str]) -> str | None:
+    """The Traditional standard a label is written in; None: Simplified, as stored."""
+    if script in ("traditional", "traditional-hk"):
+        return script
+    if script != "original":
+        return None
+    if name == "source":
+        return "traditional" if value in traditional_sources else None
+    if name in _PLACE_FACETS:
+        province = _province_of(value)
+        if province in _TRADITIONAL_PROVINCES:
+            return "traditional-hk" if province in _HONG_KONG_STANDARD else "traditional"
+    return None
+
+
+def label(name: str, value: str, script: str, traditional_sources: frozenset[str] = frozenset()) -> str:
+    """A value of a facet (or a hit's source, topic or place) as a reader of
+    ``script`` sees it; years, months and ``none`` as ``value_label`` says."""
+    if name in ("year", "month") or value == UNKNOWN:
+        return value_label(name, value)
+    place = name in _PLACE_FACETS
+    shown = _OWN_NAMES.get(value, value) if place else value
+    standard = _label_script(name, value, script, traditional_sources)
+    return shown if standard is None else to_traditional_name(shown, standard, official=place)
+
+
 def value_label(name: str, value: str) -> str:
-    """A facet value as shown: ``2018`` -> 2018年, ``2018-06`` -> 6月."""
+    """A facet value as shown: ``2018`` -> 2018年, ``2018-06`` -> 6月, ``none`` -> 未知."""
+    if value == UNKNOWN:
+        return "未知"
     if name == "year" and value.isdigit():
         return f"{value}年"
     if name == "month" and len(value) == 7 and value[5:].isdigit():
@@ -141,3 +217,25 @@ def note_label(note: str) -> str:
         if note.startswith(prefix):
             return label
     return note
+
+
+def label_facets(facets: dict[str, list[dict]], script: str, traditional_sources: frozenset[str]) -> None:
+    """Give each facet value its ``label`` in the reader's script (in place)."""
+    for name, items in facets.items():
+        for item in items:
+            item["label"] = label(name, item["value"], script, traditional_sources)
+
+
+def item_labels(item: dict[str, Any], script: str, traditional_sources: frozenset[str]) -> dict[str, Any]:
+    """A hit's or document's source, places and topics as labels in the reader's
+    script; in 原文 its source is written as the document itself is written."""
+    places = [item.get(level) for level in ("province", "city", "county")]
+    if item.get("written_in") and item.get("source"):
+        traditional_sources = frozenset({item["source"]} if item["written_in"] == "traditional" else ())
+    return {
+        "source": label("source", item["source"], script, traditional_sources) if item.get("source") else None,
+        "region": " / ".join(
+            dict.fromkeys(label("province", place, script) for place in places if place)
+        ),  # 北京市 is a province and a city: once
+        "topics": [label("topic", topic, script) for topic in item.get("topics") or []],
+    }

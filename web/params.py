@@ -28,8 +28,9 @@ from search.request import (
     check_typed_query,
     normalize_filters,
 )
+from search.script import DISPLAY_SCRIPTS
 
-SCRIPTS = ("original", "simplified", "traditional")
+SCRIPTS = DISPLAY_SCRIPTS  # traditional: Taiwan standard; traditional-hk: Hong Kong
 # The URL parameters are the library's filters (``search.request.FILTERS``).
 FILTER_PARAMS = FILTER_NAMES
 DATE_PARAMS = DATE_FILTERS
