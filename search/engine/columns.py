@@ -162,10 +162,12 @@ _SOURCE_SAMPLE = 5  # titles read per outlet to tell the script it writes in
 def _traditional_sources(reader, column: FacetColumn) -> frozenset[str]:
     """The outlets most of whose articles are in Traditional, judged on the
     titles of a few of them (one stored read each; the index has no script field)."""
-    first: dict[int, list[int]] = {}
-    for docnum, code in enumerate(column.doc_codes.tolist()):
-        if code >= 0 and len(first.setdefault(code, [])) < _SOURCE_SAMPLE:
-            first[code].append(docnum)
+    codes = column.doc_codes
+    order = np.argsort(codes, kind="stable")  # documents by value, in document order within one
+    starts = np.searchsorted(codes[order], np.arange(len(column.values)))
+    ends = np.searchsorted(codes[order], np.arange(len(column.values)), side="right")
+    first = {code: order[start : min(end, start + _SOURCE_SAMPLE)].tolist()
+             for code, (start, end) in enumerate(zip(starts, ends, strict=True)) if end > start}  # fmt: skip
     found = set()
     for code, docnums in first.items():
         scripts = [text_script(reader.stored_fields(docnum).get("title")) for docnum in docnums]
