@@ -81,6 +81,7 @@ def to_reader(text: str, script: str, written: str | None = None) -> str:
     return converted.replace("臺", "台") if script == TRADITIONAL else converted
 
 
+@functools.lru_cache(maxsize=8192)  # labels repeat on every page: convert each name once
 def to_traditional_name(name: str, script: str = TRADITIONAL, official: bool = False) -> str:
     """A name in a Traditional standard: an outlet as the press writes it
     (三立新闻网 -> 三立新聞網, 台视 -> 台視), a place by its ``official`` form

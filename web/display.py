@@ -10,6 +10,7 @@ marking: the marks stay on the characters that matched.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from html import escape
 from typing import Any
@@ -162,12 +163,11 @@ def document_for_display(document: dict[str, Any], script: str) -> dict[str, Any
 # (台湾 in 简体). An outlet shows as it writes itself in 原文 (三立新聞網).
 _OWN_NAMES = {"台湾省": "台湾"}
 _TRADITIONAL_PROVINCES = frozenset({"台湾省", "香港特别行政区", "澳门特别行政区"})
-
-
 _HONG_KONG_STANDARD = frozenset({"香港特别行政区", "澳门特别行政区"})
 _PLACE_FACETS = ("province", "city", "county", "region")
 
 
+@functools.lru_cache(maxsize=8192)
 def _province_of(place: str) -> str | None:
     from search.gazetteer import resolve
 
