@@ -309,3 +309,21 @@ def test_the_traditional_view_of_a_taiwan_article_keeps_taibei_in_the_browser(se
     body = driver.find_element(By.CSS_SELECTOR, ".doc-body").text
     assert "為企業搭建服務平台" in body and "爲" not in body
     assert driver.find_element(By.CSS_SELECTOR, ".converted-note").text == "（已由简体转换）"
+
+
+@pytest.mark.parametrize(
+    "doc_id, script, traditional",
+    [
+        ("cna-1", "original", True),
+        ("cna-1", "simplified", False),
+        ("cn-1", "original", False),
+        ("cn-1", "traditional", True),
+    ],
+)
+def test_tags_follow_the_document_in_original_and_the_reader_otherwise(client, doc_id, script, traditional):
+    document = client.get(f"/api/doc/{doc_id}?script={script}").get_json()["document"]
+    assert document["tags"], "the tags are extracted from the text"
+    expected = [to_traditional_name(tag) for tag in document["tags"]] if traditional else document["tags"]
+    assert document["labels"]["tags"] == expected
+    page = client.get(f"/doc/{doc_id}?script={script}").get_data(as_text=True)
+    assert "、".join(expected) in page

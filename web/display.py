@@ -18,7 +18,7 @@ from typing import Any
 from markupsafe import Markup
 
 from search.request import UNKNOWN
-from search.script import needs_conversion, text_script, to_reader, to_traditional_name
+from search.script import needs_conversion, script_family, text_script, to_reader, to_traditional_name
 
 SCRIPT_LABELS = {"original": "原文", "simplified": "简体", "traditional": "繁體", "traditional-hk": "港繁"}
 # Said beside a title whose text the display converted (the UI speaks Simplified).
@@ -232,7 +232,14 @@ def item_labels(item: dict[str, Any], script: str, traditional_sources: frozense
     places = [item.get(level) for level in ("province", "city", "county")]
     if item.get("written_in") and item.get("source"):
         traditional_sources = frozenset({item["source"]} if item["written_in"] == "traditional" else ())
+    # Tags are words of the text (stored Simplified): in 原文 as the document is written.
+    family = script_family(script)
+    words_in = script if family == "traditional" else None
+    if family is None and item.get("written_in") == "traditional":
+        words_in = "traditional"
     return {
+        "tags": [to_traditional_name(tag, words_in) if words_in else tag for tag in item.get("tags") or []],
+        "regions": [label("region", place, script) for place in item.get("regions") or []],
         "source": label("source", item["source"], script, traditional_sources) if item.get("source") else None,
         "region": " / ".join(
             dict.fromkeys(label("province", place, script) for place in places if place)

@@ -250,14 +250,14 @@ def document_view(data: dict[str, Any]) -> dict[str, Any]:
     date_note = {"month": "（只知月份）", "year": "（只知年份）"}.get(
         document.get("date_precision") or "", ""
     )
-    labelled = labelled_facts(document)
+    labelled, labels = labelled_facts(document), document.get("labels") or {}
     rows = [
         ("日期", (document.get("published") or "") + date_note, basis.get("published")),
         ("来源", labelled["facts"]["source"], basis.get("source")),
         ("地区", labelled["region"], basis.get("region")),
         ("主题", "、".join(labelled["facts"]["topics"]), basis.get("topics")),
-        ("标签", "、".join(document.get("tags") or []), basis.get("tags")),
-        ("提及地区", "、".join(document.get("regions") or []), None),
+        ("标签", "、".join(labels.get("tags", document.get("tags") or [])), basis.get("tags")),
+        ("提及地区", "、".join(labels.get("regions", document.get("regions") or [])), None),
         ("标题", "由正文生成" if document.get("title_derived") else "原有标题", basis.get("title")),
         ("文件", document.get("path"), None),
         ("内容哈希", document.get("content_hash"), None),
