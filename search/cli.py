@@ -208,6 +208,8 @@ def format_summary(summary) -> str:
 
 def run_search(args: argparse.Namespace) -> int:
     from search.engine.health import IndexDamaged
+    from search.plan import plan_query
+    from search.relax import filter_pairs, zero_result_help
     from search.request import QueryError
     from search.searcher import open_index
 
@@ -218,7 +220,12 @@ def run_search(args: argparse.Namespace) -> int:
         filters["date_to"] = args.date_to
     try:
         index = open_index(args.index_dir)
-        result = index.search(args.query, filters, page=args.page, per_page=args.per_page, sort=args.sort)
+        plan = plan_query(args.query)
+        result = {"ok": True, **index.search(args.query, filters, args.page, args.per_page, args.sort, plan=plan)}
+        # the keys of /api/search: what would find something when nothing matched
+        result.update(relaxations=[], suggestions=[])
+        if result["total"] == 0:
+            result.update(zero_result_help(index, args.query, filter_pairs(filters), plan))
     except FileNotFoundError as error:
         print(f"xunwen: {error} (run `xunwen index PATH` first)", file=sys.stderr)
         return EXIT_INDEX
@@ -253,7 +260,24 @@ def format_result(result: dict, color: bool = False) -> str:
             lines.append(f"   {hit['url']}")
         for passage in hit["passages"]:
             lines.append("   " + passage_text(passage, on, off))
+    lines += zero_result_lines(result)
     return "\n".join(lines)
+
+
+def zero_result_lines(result: dict) -> list[str]:
+    """What the web's zero-result page offers: a filter fewer, another spelling."""
+    lines = []
+    if result.get("relaxations"):
+        lines.append("\ntry without a filter:")
+        for item in result["relaxations"]:
+            option = f"--{item['name'].replace('_', '-')} {item['value']}" if item["name"] else "any filter"
+            lines.append(f"  without {option}: {item['total']} results")
+    if result.get("suggestions"):
+        lines.append("\ntry another spelling:")
+        lines += [f"  {item['query']}: {item['total']} results" for item in result["suggestions"]]
+    if result["total"] == 0 and len(lines) == 0:
+        lines.append("try other words, or fewer of them")
+    return lines
 
 
 def passage_text(passage: dict, on: str, off: str) -> str:

@@ -71,6 +71,10 @@ FACET_IGNORES: dict[str, frozenset[str]] = {
     name: frozenset((name, *FILTERS_BY_NAME[name].also_ignores)) for name in FACETS
 }
 FACET_LIMIT = 50  # values shown per facet (chosen values always are)
+# The value of a facet's unknown bucket: as a filter (``year=none``,
+# ``topic=none``) it selects the documents that carry no value of that facet,
+# as Datasette filters on null; a facet lists it last, with its count.
+UNKNOWN = "none"
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
@@ -113,10 +117,13 @@ def normalize_filters(filters: Mapping[str, Any] | None) -> dict[str, list[str]]
         if name in DATE_FILTERS:
             result[name] = [parse_date(values[-1], name)]
         elif name in FILTERS_BY_NAME:
-            if name == "year" and not all(_YEAR_RE.match(value) for value in values):
-                raise QueryError("year must be four digits")
-            if name == "month" and not all(_MONTH_RE.match(value) for value in values):
-                raise QueryError("month must be YYYY-MM")
+            if name == "region" and UNKNOWN in values:
+                raise QueryError("region=none is not a filter: use province=none")
+            known = [value for value in values if value != UNKNOWN]
+            if name == "year" and not all(_YEAR_RE.match(value) for value in known):
+                raise QueryError("year must be four digits or none")
+            if name == "month" and not all(_MONTH_RE.match(value) for value in known):
+                raise QueryError("month must be YYYY-MM or none")
             result[name] = list(dict.fromkeys(to_simplified(value) for value in values))
         else:
             raise QueryError(f"unknown filter {name!r}")
@@ -153,7 +160,7 @@ def resolve_region_filters(
         held = (known or {}).get(level, ())
         resolved = []
         for value in values:
-            if value not in held:
+            if value not in held and value != UNKNOWN:
                 region = _resolve_region(value)
                 if region is not None and level in ("region", region.level):
                     value = region.name

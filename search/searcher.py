@@ -110,6 +110,10 @@ class SearchIndex:
     def doc_count(self) -> int:
         return self._searcher().doc_count()
 
+    def traditional_sources(self) -> frozenset[str]:
+        """The sources (as stored, Simplified) whose articles are written in Traditional."""
+        return self._columns(self._searcher()).traditional_sources
+
     def close(self) -> None:
         searcher = getattr(self._local, "searcher", None)
         if searcher is not None:

@@ -141,13 +141,15 @@ def test_opening_a_document_and_switching_the_script(driver, server):
     assert "/doc/000_aafb63f222c135ea" in driver.current_url
     assert css(driver, ".doc-title")[0].text.startswith("新鄉:勇“爭”一流")
     assert len(css(driver, ".doc-body mark")) >= 10
-    assert any(cell.text == "河南日报" for cell in css(driver, ".metadata td"))
+    assert any(cell.text == "河南日報" for cell in css(driver, ".metadata td"))  # 原文: as the seed writes it
     assert css(driver, ".similar li a")
 
     click(driver, next(link for link in css(driver, ".switch a") if link.text == "简体"))
     assert "script=simplified" in driver.current_url
     assert css(driver, ".doc-title")[0].text.startswith("新乡:勇“争”一流")
     assert {mark.text for mark in css(driver, ".doc-body mark")} == {"新乡"}
+    assert any(cell.text == "河南日报" for cell in css(driver, ".metadata td"))
+    assert css(driver, ".converted-note")[0].text == "（已由繁体转换）"
 
     click(driver, next(link for link in css(driver, ".switch a") if link.text == "原文"))
     assert css(driver, ".doc-title")[0].text.startswith("新鄉:勇“爭”一流")

@@ -81,7 +81,7 @@ def test_the_disclaimer_of_a_republisher_is_not_read():
         ({"source": "河南日報"}, "source", "河南日报", "given"),
         ({"source": "ETtoday新聞雲"}, "source", "东森新闻云", "given"),
         ({"title": "给定的标题"}, "title", "给定的标题", "given"),
-        ({"category": "政治"}, "topics", ["时政"], "given"),
+        ({"category": "政治"}, "topics", ["时政"], "given (政治 → 时政)"),
         ({"topic": ["教育", "體育"]}, "topics", ["教育", "体育"], "given"),
         ({"tags": ["新鄉", "業績"]}, "tags", ["新乡", "业绩"], "given"),
         ({"tags": "新乡，业绩"}, "tags", ["新乡", "业绩"], "given"),

@@ -113,7 +113,7 @@ def test_given_words_are_used_as_they_are():
         ("未分類", None),
         ("unknown", None),
         ("其他", None),
-        ("美食", "美食"),  # not in the taxonomy: kept as given
+        ("美食", None),  # not in the taxonomy: not a topic (the keywords decide)
     ],
 )
 def test_canonical_topic(category, expected):

@@ -221,8 +221,8 @@ def test_region_names_are_resolved(filters, expected):
 @pytest.mark.parametrize(
     "filters, error",
     [
-        ({"year": ["18"]}, "year must be four digits"),
-        ({"month": ["2018-00"]}, "month must be YYYY-MM"),
+        ({"year": ["18"]}, "year must be four digits or none"),
+        ({"month": ["2018-00"]}, "month must be YYYY-MM or none"),
         ({"date_from": "2018-02-30"}, "date_from is not a valid date: '2018-02-30'"),
         ({"date_from": "2019-01-01", "date_to": "2018-01-01"}, "date_from is after date_to"),
         ({"colour": ["red"]}, "unknown filter 'colour'"),

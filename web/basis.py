@@ -39,7 +39,7 @@ BASIS_TEXT = {
     # tags
     "TF-IDF (jieba IDF table)": "TF-IDF 关键词（jieba 词频表）",
 }
-ZONE_TEXT = {"title": "标题", "lead": "导语", "body": "正文"}
+ZONE_TEXT = {"title": "标题", "dateline": "电头", "lead": "导语", "body": "正文"}
 LEVEL_TEXT = {"province": "省级", "city": "市级", "county": "县级"}
 
 
@@ -92,7 +92,13 @@ PATTERNS: list[tuple[re.Pattern[str], Callable[..., str]]] = [
     (re.compile(r"given \(not resolved: (.+)\)"), lambda value: f"随文档提供（未能识别：{value}）"),
     (re.compile(r"implied by: (.+)"), lambda names: f"由下级地名推断：{names}"),
     (re.compile(r"keywords: (.*)"), _keywords),
-    (re.compile(r"((?:title|lead|body): .+)"), _region_mentions),
+    (re.compile(r"((?:title|dateline|lead|body): .+)"), _region_mentions),
+    # How given categories became topics (search.extract.metadata._topics).
+    (re.compile(r"(.+); given category (.+): not a topic"),
+     lambda inner, names: f"{basis_label(inner)}；提供的分类“{names}”不是主题"),
+    (re.compile(r"given category (.+): not a topic"), lambda names: f"提供的分类“{names}”不是主题"),
+    (re.compile(r"given \((.+)\)"),
+     lambda parts: "随文档提供（" + parts.replace(": not a topic", "：不是主题").replace("; ", "；") + "）"),
 ]
 
 

@@ -18,6 +18,7 @@ keeps the original).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import sys
@@ -29,9 +30,19 @@ from typing import Any
 
 from markupsafe import Markup
 
-from search.convert import convert
+from search.request import UNKNOWN
+from search.script import (
+    convert,
+    needs_conversion,
+    script_family,
+    text_script,
+    to_reader,
+    to_traditional_name,
+)
 
-SCRIPT_LABELS = {"original": "原文", "simplified": "简体", "traditional": "繁體"}
+SCRIPT_LABELS = {"original": "原文", "simplified": "简体", "traditional": "繁體", "traditional-hk": "港繁"}
+# Said beside a title whose text the display converted (the UI speaks Simplified).
+CONVERTED_NOTES = {"simplified": "（已由简体转换）", "traditional": "（已由繁体转换）"}
 SORT_LABELS = {"relevance": "相关度", "newest": "最新", "oldest": "最早"}
 FACET_LABELS = {
     "province": "省份",
@@ -66,8 +77,6 @@ _NOTE_LABELS = {
 }
 
 
-# The OpenCC config behind each display script.
-CONVERSIONS = {"simplified": "t2s", "traditional": "s2t"}
 CACHE_BYTES = 64 * 1024 * 1024
 CACHED_FROM_CHARS = 2000  # shorter texts convert in well under a millisecond
 
@@ -93,9 +102,15 @@ class ConversionCache:
         self._converting: dict[tuple[bytes, str], threading.Lock] = {}
         self._lock = threading.Lock()
 
-    def convert(self, text: str, conversion: str) -> str:
+    def convert(self, text: str, conversion: str, make=None) -> str:
+        """``make()`` (by default the OpenCC ``conversion`` of ``text``), cached when ``text`` is long."""
+        if make is None:
+
+            def make():
+                return convert(text, conversion)
+
         if len(text) < CACHED_FROM_CHARS:
-            return convert(text, conversion)
+            return make()
         key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), conversion)
         found = self._get(key)
         if found is not None:
@@ -107,7 +122,7 @@ class ConversionCache:
         with converting:
             found = self._get(key)
             if found is None:
-                found = convert(text, conversion)
+                found = make()
                 self._put(key, found)
         with self._lock:
             self._converting.pop(key, None)
@@ -135,14 +150,16 @@ class ConversionCache:
 _cache = ConversionCache()
 
 
-def convert_text(text: str | None, script: str) -> str | None:
-    """Plain text in the display script (``original`` leaves it alone), bidi controls removed."""
+def convert_text(text: str | None, script: str, written: str | None = None) -> str | None:
+    """Plain text for a reader of ``script``, bidi controls removed: as written
+    when it is already in that script (or ``original``), else converted
+    (``search.script.to_reader``; a long text once, then from the cache)."""
     if not text:
         return text
     text = strip_bidi(text)
     if script == "original":
         return text
-    return _cache.convert(text, CONVERSIONS[script])
+    return _cache.convert(text, f"{script}/{written or ''}", lambda: to_reader(text, script, written))
 
 
 def _pieces(text: str, ranges: Sequence[Sequence[int]], cut_before: bool, cut_after: bool):
@@ -168,33 +185,54 @@ def marked_html(
     script: str = "original",
     cut_before: bool = False,
     cut_after: bool = False,
+    written: str | None = None,
 ) -> Markup:
     """``text`` as HTML in the display script: every character escaped, the
-    ranges wrapped in ``<mark>`` (each piece converted on its own)."""
+    ranges wrapped in ``<mark>`` (each piece converted on its own, all of them
+    judged as the script ``written`` when given, else as the whole text is)."""
     html = []
+    if script != "original" and written is None:
+        written = text_script(text)
     for piece, marked in _pieces(text or "", ranges, cut_before, cut_after):
         if not piece:
             continue
-        piece = escape(convert_text(piece, script) or "")
+        piece = escape(convert_text(piece, script, written) or "")
         html.append(f"<mark>{piece}</mark>" if marked else piece)
     return Markup("".join(html))
 
 
-def passage_html(passage: dict[str, Any], script: str = "original") -> Markup:
+def passage_html(passage: dict[str, Any], script: str = "original", written: str | None = None) -> Markup:
     """A passage of a hit (``search.results.passage_data``) as marked HTML."""
     return marked_html(
-        passage["text"], passage["ranges"], script, passage["cut_before"], passage["cut_after"]
+        passage["text"], passage["ranges"], script, passage["cut_before"], passage["cut_after"], written
     )
+
+
+def _script_keys(written: str, script: str) -> dict[str, Any]:
+    """``written_in`` (the document's script) and ``converted_from`` (that
+    script when the display converted it, else None), and the page's note."""
+    converted = needs_conversion(written, script)
+    return {
+        "written_in": written,
+        "converted_from": written if converted else None,
+        "converted_note": CONVERTED_NOTES[written] if converted else "",
+    }
 
 
 def hit_for_display(hit: dict[str, Any], script: str) -> dict[str, Any]:
     """A hit with its title and passages as HTML (``title_html``, ``snippets``)
-    in the display script; the data (``passages``) stays in the original."""
+    in the display script; the data (``passages``) stays in the original.
+    Its script is judged on its title and passages together."""
     shown = dict(hit)
+    texts = [hit.get("title") or "", *(passage["text"] for passage in hit.get("passages", ()))]
+    written = text_script("".join(texts))
+    shown.update(_script_keys(written, script))
     if "passages" in hit:
-        shown["snippets"] = [passage_html(passage, script) for passage in hit["passages"]]
-        shown["title_html"] = marked_html(hit.get("title") or "", hit.get("title_ranges", ()), script)
-    shown["title"] = convert_text(hit.get("title"), script)
+        shown["snippets"] = [passage_html(passage, script, written) for passage in hit["passages"]]
+        shown["title_html"] = marked_html(
+            hit.get("title") or "", hit.get("title_ranges", ()), script, written=written
+        )
+    shown["title"] = convert_text(hit.get("title"), script, written)
     shown["source"] = strip_bidi(hit.get("source"))
     shown.setdefault("snippets", [])
     return shown
@@ -203,10 +241,13 @@ def hit_for_display(hit: dict[str, Any], script: str) -> dict[str, Any]:
 def document_for_display(document: dict[str, Any], script: str) -> dict[str, Any]:
     """A document with its title and text as marked HTML in the display script."""
     shown = dict(document)
-    shown["title_html"] = marked_html(document.get("title") or "", document.get("title_ranges", ()), script)
-    shown["body_html"] = marked_html(document.get("body") or "", document.get("body_ranges", ()), script)
-    shown["title"] = convert_text(document.get("title"), script)
-    shown["body"] = convert_text(document.get("body"), script)
+    written = text_script((document.get("title") or "") + (document.get("body") or ""))
+    shown.update(_script_keys(written, script))
+    for name in ("title", "body"):
+        shown[f"{name}_html"] = marked_html(
+            document.get(name) or "", document.get(f"{name}_ranges", ()), script, written=written
+        )
+        shown[name] = convert_text(document.get(name), script, written)
     shown["source"] = strip_bidi(document.get("source"))
     for name in ("tags", "topics"):
         if name in document:
@@ -214,8 +255,57 @@ def document_for_display(document: dict[str, Any], script: str) -> dict[str, Any
     return shown
 
 
+# -- labels in the reader's script ------------------------------------------
+# Facet values stay as the index holds them (Simplified) so filters are
+# stable; only their labels follow the reader. A Taiwan, Hong Kong or Macau
+# place is written in Traditional in 原文 too (it is written so where it is),
+# by its official form (臺北市); 台湾省 is labelled by its own name, 臺灣
+# (台湾 in 简体). An outlet shows as it writes itself in 原文 (三立新聞網).
+_OWN_NAMES = {"台湾省": "台湾"}
+_TRADITIONAL_PROVINCES = frozenset({"台湾省", "香港特别行政区", "澳门特别行政区"})
+_HONG_KONG_STANDARD = frozenset({"香港特别行政区", "澳门特别行政区"})
+_PLACE_FACETS = ("province", "city", "county", "region")
+
+
+@functools.lru_cache(maxsize=8192)
+def _province_of(place: str) -> str | None:
+    from search.gazetteer import resolve
+
+    region = resolve(place)
+    return region.province if region is not None else None
+
+
+def _label_script(name: str, value: str, script: str, traditional_sources: frozenset[str]) -> str | None:
+    """The Traditional standard a label is written in; None: Simplified, as stored."""
+    if script in ("traditional", "traditional-hk"):
+        return script
+    if script != "original":
+        return None
+    if name == "source":
+        return "traditional" if value in traditional_sources else None
+    if name in _PLACE_FACETS:
+        province = _province_of(value)
+        if province in _TRADITIONAL_PROVINCES:
+            return "traditional-hk" if province in _HONG_KONG_STANDARD else "traditional"
+    return None
+
+
+def label(name: str, value: str, script: str, traditional_sources: frozenset[str] = frozenset()) -> str:
+    """A value of a facet (or a hit's source, topic or place) as a reader of
+    ``script`` sees it; years, months and ``none`` as ``value_label`` says."""
+    if name in ("year", "month") or value == UNKNOWN:
+        return value_label(name, value)
+    place = name in _PLACE_FACETS
+    value = strip_bidi(value) or ""
+    shown = _OWN_NAMES.get(value, value) if place else value
+    standard = _label_script(name, value, script, traditional_sources)
+    return shown if standard is None else to_traditional_name(shown, standard, official=place)
+
+
 def value_label(name: str, value: str) -> str:
-    """A facet value as shown: ``2018`` -> 2018年, ``2018-06`` -> 6月."""
+    """A facet value as shown: ``2018`` -> 2018年, ``2018-06`` -> 6月, ``none`` -> 未知."""
+    if value == UNKNOWN:
+        return "未知"
     value = strip_bidi(value) or ""
     if name == "year" and value.isdigit():
         return f"{value}年"
@@ -229,3 +319,34 @@ def note_label(note: str) -> str:
         if note.startswith(prefix):
             return label
     return note
+
+
+def label_facets(facets: dict[str, list[dict]], script: str, traditional_sources: frozenset[str]) -> None:
+    """Give each facet value its ``label`` in the reader's script (in place)."""
+    for name, items in facets.items():
+        for item in items:
+            item["label"] = label(name, item["value"], script, traditional_sources)
+
+
+def item_labels(item: dict[str, Any], script: str, traditional_sources: frozenset[str]) -> dict[str, Any]:
+    """A hit's or document's source, places and topics as labels in the reader's
+    script; in 原文 its source is written as the document itself is written."""
+    places = [item.get(level) for level in ("province", "city", "county")]
+    if item.get("written_in") and item.get("source"):
+        traditional_sources = frozenset({item["source"]} if item["written_in"] == "traditional" else ())
+    # Tags are words of the text (stored Simplified): in 原文 as the document is written.
+    family = script_family(script)
+    words_in = script if family == "traditional" else None
+    if family is None and item.get("written_in") == "traditional":
+        words_in = "traditional"
+    return {
+        "tags": [to_traditional_name(tag, words_in) if words_in else tag for tag in item.get("tags") or []],
+        "regions": [label("region", place, script) for place in item.get("regions") or []],
+        "source": label("source", item["source"], script, traditional_sources)
+        if item.get("source")
+        else None,
+        "region": " / ".join(
+            dict.fromkeys(label("province", place, script) for place in places if place)
+        ),  # 北京市 is a province and a city: once
+        "topics": [label("topic", topic, script) for topic in item.get("topics") or []],
+    }

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
+from search.relax import without_filter
 from search.request import (
     DATE_FILTERS,
     FILTER_NAMES,
@@ -28,8 +29,9 @@ from search.request import (
     check_typed_query,
     normalize_filters,
 )
+from search.script import DISPLAY_SCRIPTS
 
-SCRIPTS = ("original", "simplified", "traditional")
+SCRIPTS = DISPLAY_SCRIPTS  # traditional: Taiwan standard; traditional-hk: Hong Kong
 # The URL parameters are the library's filters (``search.request.FILTERS``).
 FILTER_PARAMS = FILTER_NAMES
 DATE_PARAMS = DATE_FILTERS
@@ -160,16 +162,5 @@ def page_numbers(page: int, pages: int, around: int = 2) -> list[int | None]:
 
 def remove_filter(params: SearchParams, name: str, value: str) -> SearchParams:
     """``params`` without one filter value; removing a province or city also
-    removes the cities and counties chosen inside it (the drill-down under it)."""
-    removed = params.without(name, value)
-    if name not in ("province", "city"):
-        return removed
-    from search.gazetteer import resolve
-
-    below = ("city", "county") if name == "province" else ("county",)
-    for level in below:
-        for child in params.values(level):
-            region = resolve(child)
-            if region is not None and getattr(region, name) == value:
-                removed = removed.without(level, child)
-    return removed
+    removes the cities and counties chosen inside it (``search.relax.without_filter``)."""
+    return params.replace(filters=without_filter(params.filters, name, value), page=1)

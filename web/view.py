@@ -12,6 +12,7 @@ from typing import Any
 from flask import url_for
 from markupsafe import Markup
 
+from search.request import UNKNOWN
 from search.searcher import MAX_PAGE
 from web import timeline
 from web.analysis import analysis_links
@@ -21,6 +22,7 @@ from web.display import (
     FACET_LABELS,
     SCRIPT_LABELS,
     SORT_LABELS,
+    label,
     note_label,
     value_label,
 )
@@ -56,20 +58,37 @@ def region_text(item: dict[str, Any]) -> str:
     return " / ".join(dict.fromkeys(part for part in parts if part))
 
 
-def chip_text(name: str, value: str) -> str:
+def chip_text(name: str, value: str, labels: dict[tuple[str, str], str] | None = None) -> str:
+    """A chosen filter as a chip says it (``labels``: the facets' labels by (name, value))."""
     if name == "month" and len(value) == 7:
         return f"{value[:4]}年{int(value[5:])}月" if value[5:].isdigit() else value
+    if labels and (name, value) in labels:
+        return labels[name, value]
     return value_label(name, value)
+
+
+def facet_labels(data: dict[str, Any], params: SearchParams) -> dict[tuple[str, str], str]:
+    """(name, value) -> label, from the facets (chosen values are always among them);
+    a filter that is no facet (``region``) gets its label here."""
+    labels = {
+        (name, item["value"]): item.get("label") or value_label(name, item["value"])
+        for name, items in data["facets"].items()
+        for item in items
+    }
+    for value in params.values("region"):
+        labels["region", value] = label("region", value, params.script)
+    return labels
 
 
 def search_view(data: dict[str, Any], params: SearchParams) -> dict[str, Any]:
     """Links, labels and the timeline of a result page."""
+    labels = facet_labels(data, params)
     return {
         "params": params,
         "chips": [
             {
                 "label": FACET_LABELS.get(name, name),
-                "text": chip_text(name, value),
+                "text": chip_text(name, value, labels),
                 "url": search_url(remove_filter(params, name, value)),
             }
             for name, value in params.filters
@@ -95,7 +114,7 @@ def search_view(data: dict[str, Any], params: SearchParams) -> dict[str, Any]:
         "date_from": (params.values("date_from") or [""])[0],
         "date_to": (params.values("date_to") or [""])[0],
         "notes": [note_label(note) for note in data.get("notes", [])],
-        "relaxations": [relaxation_view(item, params) for item in data.get("relaxations", [])],
+        "relaxations": [relaxation_view(item, params, labels) for item in data.get("relaxations", [])],
         "suggestions": [
             {
                 "query": item["query"],
@@ -110,7 +129,18 @@ def search_view(data: dict[str, Any], params: SearchParams) -> dict[str, Any]:
 
 
 def hit_view(hit: dict[str, Any], params: SearchParams) -> dict[str, Any]:
-    return {"url": document_url(hit["id"], params=params), "region": region_text(hit)}
+    return {"url": document_url(hit["id"], params=params), **labelled_facts(hit)}
+
+
+def labelled_facts(item: dict[str, Any]) -> dict[str, Any]:
+    """``facts`` (what the facts line shows, labels in the reader's script) and ``region``."""
+    labels = item.get("labels") or {}
+    facts = {
+        "published": item.get("published"),
+        "source": labels.get("source", item.get("source")),
+        "topics": labels.get("topics", item.get("topics") or []),
+    }
+    return {"facts": facts, "region": labels.get("region", region_text(item))}
 
 
 def script_links(current: str, url) -> list[dict[str, Any]]:
@@ -132,7 +162,7 @@ def facet_groups(facets: dict[str, list[dict]], params: SearchParams) -> list[di
         items = [
             {
                 "value": item["value"],
-                "label": value_label(name, item["value"]),
+                "label": item.get("label") or value_label(name, item["value"]),
                 "count": item["count"],
                 "selected": item["selected"],
                 "url": search_url(
@@ -143,11 +173,11 @@ def facet_groups(facets: dict[str, list[dict]], params: SearchParams) -> list[di
             }
             for item in values
         ]
-        if name == "month":
-            items.sort(key=lambda item: item["value"])
-        # Selected values are never hidden behind "更多".
-        shown = [item for number, item in enumerate(items) if number < FACETS_SHOWN or item["selected"]]
-        more = [item for number, item in enumerate(items) if number >= FACETS_SHOWN and not item["selected"]]
+        # Selected values and the unknown bucket (last) are never hidden behind "更多".
+        visible = [number < FACETS_SHOWN or item["selected"] or item["value"] == UNKNOWN
+                   for number, item in enumerate(items)]  # fmt: skip
+        shown = [item for item, keep in zip(items, visible, strict=True) if keep]
+        more = [item for item, keep in zip(items, visible, strict=True) if not keep]
         groups.append({"name": name, "label": FACET_LABELS[name], "shown": shown, "more": more})
     return groups
 
@@ -169,9 +199,9 @@ def timeline_view(facets: dict[str, list[dict]], params: SearchParams) -> dict[s
         name, title, labels = "year", "各年", keys
     selected = set(params.values(name))
     slots = []
-    for key, label in zip(keys, labels, strict=True):
+    for key, text in zip(keys, labels, strict=True):
         toggled = remove_filter(params, name, key) if key in selected else params.with_filter(name, key)
-        slots.append((key, label, counts.get(key, 0), key in selected, search_url(toggled)))
+        slots.append((key, text, counts.get(key, 0), key in selected, search_url(toggled)))
     chart = timeline.bars(slots)
     return {
         "title": title,
@@ -201,14 +231,16 @@ def pagination(data: dict[str, Any], params: SearchParams) -> dict[str, Any] | N
     }
 
 
-def relaxation_view(item: dict[str, Any], params: SearchParams) -> dict[str, Any]:
+def relaxation_view(
+    item: dict[str, Any], params: SearchParams, labels: dict[tuple[str, str], str] | None = None
+) -> dict[str, Any]:
     if item["name"] is None:
         return {
             "text": "去掉所有筛选条件",
             "total": item["total"],
             "url": search_url(params.replace(filters=(), page=1)),
         }
-    text = f"去掉「{FACET_LABELS.get(item['name'], item['name'])}：{chip_text(item['name'], item['value'])}」"
+    text = f"去掉「{FACET_LABELS.get(item['name'], item['name'])}：{chip_text(item['name'], item['value'], labels)}」"
     return {
         "text": text,
         "total": item["total"],
@@ -258,14 +290,14 @@ def document_view(data: dict[str, Any], params: SearchParams | None = None) -> d
     date_note = {"month": "（只知月份）", "year": "（只知年份）"}.get(
         document.get("date_precision") or "", ""
     )
-    published = document.get("published")
+    labelled, labels = labelled_facts(document), document.get("labels") or {}
     rows = [
-        ("日期", (published + date_note) if published else "", basis.get("published")),
-        ("来源", document.get("source"), basis.get("source")),
-        ("地区", region_text(document), basis.get("region")),
-        ("主题", "、".join(document.get("topics") or []), basis.get("topics")),
-        ("标签", "、".join(document.get("tags") or []), basis.get("tags")),
-        ("提及地区", "、".join(document.get("regions") or []), None),
+        ("日期", (document["published"] + date_note) if document.get("published") else "", basis.get("published")),
+        ("来源", labelled["facts"]["source"], basis.get("source")),
+        ("地区", labelled["region"], basis.get("region")),
+        ("主题", "、".join(labelled["facts"]["topics"]), basis.get("topics")),
+        ("标签", "、".join(labels.get("tags", document.get("tags") or [])), basis.get("tags")),
+        ("提及地区", "、".join(labels.get("regions", document.get("regions") or [])), None),
         ("标题", ("由正文生成" if document.get("title_derived") else "原有标题") if document.get("title") else "",
          basis.get("title")),
         ("文件", document.get("path"), None),
@@ -284,7 +316,9 @@ def document_view(data: dict[str, Any], params: SearchParams | None = None) -> d
             for label, value, how in rows
             if _shown(value) or how  # an empty value is hidden, unless how it was sought says something
         ],
-        "region": region_text(document),
+        "region": labelled["region"],
+        "facts": labelled["facts"],
+        "converted_note": document.get("converted_note", ""),
         "link": safe_link(document.get("url")),
         "url_text": document.get("url"),
         # Pieces of ``body_html``, which ``web.display.marked_html`` escaped: still safe.
@@ -296,6 +330,6 @@ def document_view(data: dict[str, Any], params: SearchParams | None = None) -> d
         ),
         "back_url": search_url(params),
         "similar": [
-            {"url": document_url(hit["id"], params=params), "region": region_text(hit)} for hit in data["similar"]
+            {"url": document_url(hit["id"], params=params), **labelled_facts(hit)} for hit in data["similar"]
         ],
     }

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from search.request import FACET_IGNORES, FACET_LIMIT, FACETS
+from search.request import FACET_IGNORES, FACET_LIMIT, FACETS, UNKNOWN
+from search.script import TRADITIONAL, text_script
 
 
 @dataclass
@@ -40,17 +41,34 @@ class FacetColumn:
     def multi(self) -> bool:
         return self.pair_docs is not None
 
+    @functools.cached_property
+    def valued(self) -> np.ndarray:
+        """Documents carrying at least one value of this facet."""
+        if not self.multi:
+            return self.doc_codes >= 0
+        result = np.zeros(self.size, dtype=bool)
+        result[self.pair_docs] = True
+        return result
+
     def mask(self, wanted: list[str]) -> np.ndarray:
-        """Documents carrying any of ``wanted`` (OR within a facet)."""
+        """Documents carrying any of ``wanted`` (OR within a facet); ``UNKNOWN``
+        stands for the documents that carry no value."""
         chosen = np.zeros(len(self.values) + 1, dtype=bool)  # the last slot is code -1: none
         for value in wanted:
             if value in self.index:
                 chosen[self.index[value]] = True
         if not self.multi:
+            chosen[-1] = UNKNOWN in wanted
             return chosen[self.doc_codes]
         result = np.zeros(self.size, dtype=bool)
         result[self.pair_docs[chosen[self.doc_codes]]] = True
+        if UNKNOWN in wanted:
+            result |= ~self.valued
         return result
+
+    def unknown(self, matched: np.ndarray) -> int:
+        """How many of the matched documents carry no value."""
+        return int(np.count_nonzero(matched & ~self.valued))
 
     def tally(self, matched: np.ndarray) -> np.ndarray:
         """Count per value code over the matched documents."""
@@ -78,6 +96,7 @@ class FacetColumns:
     live: np.ndarray  # bool: not deleted
     columns: dict[str, FacetColumn]
     dates: np.ndarray  # int YYYYMMDD (month or year precision: day/month 0), 0 unknown
+    traditional_sources: frozenset[str] = frozenset()  # outlets that write in Traditional
 
     @classmethod
     def from_reader(cls, reader) -> FacetColumns:
@@ -92,7 +111,7 @@ class FacetColumns:
         for term in reader.lexicon("date"):
             value = date_number(term.decode("utf-8"))
             dates[np.fromiter(reader.postings("date", term).all_ids(), dtype=np.int64)] = value
-        return cls(size, live, columns, dates)
+        return cls(size, live, columns, dates, _traditional_sources(reader, columns["source"]))
 
     @functools.cached_property
     def known(self) -> dict[str, frozenset[str]]:
@@ -137,6 +156,26 @@ def date_number(value: str) -> int:
     return year * 10000 + month * 100 + day
 
 
+_SOURCE_SAMPLE = 5  # titles read per outlet to tell the script it writes in
+
+
+def _traditional_sources(reader, column: FacetColumn) -> frozenset[str]:
+    """The outlets most of whose articles are in Traditional, judged on the
+    titles of a few of them (one stored read each; the index has no script field)."""
+    codes = column.doc_codes
+    order = np.argsort(codes, kind="stable")  # documents by value, in document order within one
+    starts = np.searchsorted(codes[order], np.arange(len(column.values)))
+    ends = np.searchsorted(codes[order], np.arange(len(column.values)), side="right")
+    first = {code: order[start : min(end, start + _SOURCE_SAMPLE)].tolist()
+             for code, (start, end) in enumerate(zip(starts, ends, strict=True)) if end > start}  # fmt: skip
+    found = set()
+    for code, docnums in first.items():
+        scripts = [text_script(reader.stored_fields(docnum).get("title")) for docnum in docnums]
+        if scripts.count(TRADITIONAL) * 2 > len(scripts):
+            found.add(column.values[code])
+    return frozenset(found)
+
+
 def _read_column(reader, name: str, fieldname: str, multi: bool, size: int) -> FacetColumn:
     values: list[str] = []
     postings: list[np.ndarray] = []
@@ -161,11 +200,14 @@ def count_facets(
 ) -> dict[str, tuple[list[tuple[str, int]], bool]]:
     """Each facet's (value, count) pairs over the matches, and whether values
     were left out: the ``FACET_LIMIT`` most frequent, then every chosen value
-    (with 0 if it has no match). A facet ignores its own filters (and a year
-    the month's), so other values of it can be chosen."""
+    (with 0 if it has no match), then ``UNKNOWN`` with the matches that carry
+    no value (when there are any or it is chosen). Years are newest first,
+    months in calendar order, other values most frequent first. A facet
+    ignores its own filters (and a year the month's), so other values of it
+    can be chosen."""
     facets = {}
     for name, column in columns.columns.items():
-        if name == "month" and "year" not in filters:
+        if name == "month" and not set(filters.get("year", [])) - {UNKNOWN}:
             continue
         mask = matched.copy()
         for filter_name, filter_mask in filter_masks.items():
@@ -175,6 +217,17 @@ def count_facets(
         counts = column.counts(mask)
         shown = counts[:FACET_LIMIT] + [pair for pair in counts[FACET_LIMIT:] if pair[0] in selected]
         present = {value for value, _ in shown}
-        shown += [(value, 0) for value in selected if value not in present]
+        shown += [(value, 0) for value in selected if value not in present and value != UNKNOWN]
+        if name in _DATE_ORDER:
+            shown.sort(key=lambda pair: pair[0], reverse=_DATE_ORDER[name] == "newest")
+        unknown = column.unknown(mask)
+        if unknown or UNKNOWN in selected:
+            shown.append((UNKNOWN, unknown))
         facets[name] = (shown, len(counts) > FACET_LIMIT)
     return facets
+
+
+# Dates are read along time, not by size: the newest years first (a news
+# archive is read from now backwards, and the first eight are shown before
+# "更多"), the months of a chosen year in calendar order.
+_DATE_ORDER = {"year": "newest", "month": "calendar"}

@@ -18,7 +18,7 @@ from search.extract.region import extract_region
 from search.extract.source import canonical_source, extract_source
 from search.extract.tags import extract_tags
 from search.extract.title import TAIL_LINE_CHARS, clean_title, extract_title, tail_lines
-from search.extract.topics import canonical_topic, extract_topics
+from search.extract.topics import canonical_topic, extract_topics, load_table
 from search.normalize import clean_characters, to_simplified
 
 _TOPIC_KEYS = ("category", "topic", "topics")
@@ -151,19 +151,38 @@ def _resolve_region(value: str) -> tuple[dict[str, str | None], str]:
 def _topics(
     body: str, given: dict[str, Any], title: str | None, words: list[str], basis: dict[str, str]
 ) -> list[str]:
+    unmapped: list[str] = []  # given categories the taxonomy does not have
     for key in _TOPIC_KEYS:
         if key in given:
             values = given[key] if isinstance(given[key], list | tuple) else [given[key]]
-            names = [str(value) for value in values if value is not None]
-            topics = [topic for topic in map(canonical_topic, names) if topic]
+            names = [str(value).strip() for value in values if value is not None and str(value).strip()]
+            mapped = {name: canonical_topic(name) for name in names}
+            topics = [topic for topic in mapped.values() if topic]
             if topics:
-                basis["topics"] = "given"
+                basis["topics"] = _given_basis(mapped)
                 return list(dict.fromkeys(topics))
+            unmapped += [name for name in names if _is_category(name)]
     found = extract_topics(body, title, words)
+    note = f"; given category {'、'.join(unmapped)}: not a topic" if unmapped else ""
     if found is None:
+        if note:
+            basis["topics"] = note[2:]
         return []
-    basis["topics"] = found.basis
+    basis["topics"] = found.basis + note
     return list(found.labels)
+
+
+def _is_category(name: str) -> bool:
+    """Whether a given name says anything (``未分類``, ``其他`` do not)."""
+    return to_simplified(name).lower() not in load_table().ignored
+
+
+def _given_basis(mapped: dict[str, str | None]) -> str:
+    """``given``, and how given categories became topics: ``given (地震 → 公共安全)``."""
+    renamed = [f"{name} → {topic}" for name, topic in mapped.items() if topic and to_simplified(name) != topic]
+    dropped = [name for name, topic in mapped.items() if not topic and _is_category(name)]
+    parts = renamed + ([f"{'、'.join(dropped)}: not a topic"] if dropped else [])
+    return "given" + (f" ({'; '.join(parts)})" if parts else "")
 
 
 def _tags(body: str, given: dict[str, Any], words: list[str], basis: dict[str, str]) -> list[str]:

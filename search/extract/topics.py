@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import tomllib
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -93,12 +94,14 @@ def load_table(path: Path = TOPICS_FILE) -> TopicTable:
 
 def canonical_topic(category: str) -> str | None:
     """A given category as a topic: the table's label where it names one
-    (``政治`` is ``时政``), ``None`` for an empty one (``未分類``), else itself."""
-    table = load_table()
-    key = to_simplified(str(category)).strip().lower()
-    if not key or key in table.ignored:
-        return None
-    return table.aliases.get(key, to_simplified(str(category)).strip())
+    (``政治`` is ``时政``, ``地震`` 公共安全, ``C34-Economy`` 经济发展), else
+    ``None`` (``未分類``, or a category the taxonomy does not have): 主题 is one
+    vocabulary, not the union of every corpus's own."""
+    key = _CATEGORY_CODE_RE.sub("", to_simplified(str(category)).strip().lower())
+    return load_table().aliases.get(key) if key else None
+
+
+_CATEGORY_CODE_RE = re.compile(r"^c\d+-")  # fudan's class codes: "C34-Economy"
 
 
 def keyword_counts(words: list[str]) -> Counter[str]:
