@@ -2,7 +2,7 @@
 """Set-up and the everyday jobs in one file that needs nothing but Python 3.11+.
 
     python3 run.py serve   # venv + packages, build index/ from seeds/ if missing, serve the web UI
-    python3 run.py test    # venv + packages + Chromium, then the whole test suite
+    python3 run.py test    # venv + packages + Chromium, then lint and the whole test suite
 
 Other commands: ``bench`` (benchmarks), ``eval`` (search-quality evaluation),
 ``load`` (the load test on the 75k-article corpus), ``lint``. Extra arguments are passed on (to ``xunwen serve`` or pytest).
@@ -73,10 +73,13 @@ def serve(args: list[str]) -> None:
 
 
 def test(args: list[str]) -> None:
+    """Lint (``ruff check``, ``ruff format --check``), then the whole test suite."""
     ensure_venv("test")
     ensure_chromium()
+    linted = [subprocess.run([str(VENV / "bin" / "ruff"), *command, *LINTED], cwd=ROOT).returncode
+              for command in (["check"], ["format", "--check"])]  # fmt: skip
     result = subprocess.run([str(PYTHON), "-m", "pytest", *args], cwd=ROOT)
-    sys.exit(result.returncode)
+    sys.exit(result.returncode or max(linted))
 
 
 def bench(args: list[str]) -> None:

@@ -137,15 +137,16 @@ def test_pathological_parameters_give_400_or_a_bounded_answer(client, query, sta
 
 
 def assert_json_shape(response, status: int) -> None:
-    """The API's one JSON shape: ``{"ok": true, ...}`` or ``{"ok": false, "error", "status"}``."""
+    """The API's one JSON shape: ``{"ok": true, ...}`` or ``{"ok": false, "error", "status", "code"}``."""
     assert response.status_code == status
     assert response.mimetype == "application/json"
     data = response.get_json()
     if status == 200:
         assert data["ok"] is True and isinstance(data["hits"], list) and data["total"] >= len(data["hits"])
     else:
-        assert data == {"ok": False, "error": data["error"], "status": status}
+        assert data == {"ok": False, "error": data["error"], "status": status, "code": data["code"]}
         assert isinstance(data["error"], str) and data["error"].strip()
+        assert isinstance(data["code"], str) and data["code"].isidentifier()
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
