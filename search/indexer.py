@@ -19,7 +19,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.writing import CLEAR, LockError
 
-from search.analysis import bigrams, index_terms
+from search.analysis import character_grams, index_terms
 from search.document import Document, content_hash
 from search.engine.segment_writer import GroupingSegmentWriter
 from search.engine.writer import PreparingWriter
@@ -141,7 +141,7 @@ def prepare_document(cleaned: CleanedRecord) -> PreparedDocument:
         content_hash=cleaned.content_hash,
     )
     # Normalization maps character to character, so the parts can be joined.
-    grams = bigrams(normalized_title + "\n" + normalized_body)
+    grams = character_grams(normalized_title + "\n" + normalized_body)
     return PreparedDocument(document, title_postings, body_postings, grams, record.location)
 
 

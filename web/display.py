@@ -49,6 +49,7 @@ _NOTE_LABELS = {
     "NOT with nothing after it": "NOT 后面没有词，已忽略",
     "query cut to its first": "查询过长，只使用了前面的部分",
     "only the first": "词太多，只使用了前面的部分",
+    "ran as natural language": "按自然语言检索：不要求每个词都出现",
 }
 
 
