@@ -173,7 +173,7 @@ def evaluate(index, probes: list[Probe], truth: dict[Probe, set[int]], peer=None
         set_precision = len(held & matched) / len(matched) if matched else 0.0
         rows[probe.kind].append((recall, precision, set_recall, set_precision))
     return {
-        kind: tuple(sum(column) / len(values) for column in zip(*values)) + (len(values),)
+        kind: tuple(sum(column) / len(values) for column in zip(*values, strict=True)) + (len(values),)
         for kind, values in rows.items()
         if values
     }

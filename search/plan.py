@@ -217,12 +217,19 @@ def code_needle(normalized: str) -> str | None:
     return max(codes, key=len) if codes else None
 
 
+def _words_beside(clause: Clause, code: str | None) -> list[str]:
+    """The words of a clause outside its code (all of them when it has none)."""
+    if code is None:
+        return query_words(clause, drop_stop_words=not clause.quoted)
+    rest = [piece for piece in clause.normalized.split(code) if piece.strip()]
+    return [word for piece in rest for word in query_words(Clause(piece), drop_stop_words=True)]
+
+
 def code_plan(clause: Clause, code: str) -> ClausePlan:
     """A clause holding a code: the code where it stands together (a Latin
     word as a whole word, a number not inside a longer one), the rest as words."""
     title_only = clause.field == "title"
-    rest = [piece for piece in clause.normalized.split(code) if piece.strip()]
-    words = [word for piece in rest for word in query_words(Clause(piece), drop_stop_words=True)]
+    words = _words_beside(clause, code)
     match = verbatim_query(code)
     if words:
         match = wq.And([match, *(_word_query(word, clause.field) for word in words)])
@@ -341,8 +348,11 @@ def is_long(parsed: ParsedQuery) -> bool:
         return False
     if any(clause.field for clause in clauses):
         return False
-    if not _is_question(parsed) and any(code_needle(c.normalized) for c in clauses if not c.quoted):
-        return False  # 国发〔1996〕33号 is a document number, not a sentence
+    codes = [None if c.quoted else code_needle(c.normalized) for c in clauses]
+    if any(codes) and not _is_question(parsed):
+        # A code counts as one word: 国发〔1996〕33号 is a document number, not five words.
+        words = [w for c, code in zip(clauses, codes, strict=True) for w in _words_beside(c, code)]
+        return len(words) + sum(map(bool, codes)) > LONG_QUERY_WORDS
     words = long_query_words(parsed)
     if not _finds_verbatim(words):
         return False  # 着几 is not a question about 着
@@ -437,9 +447,7 @@ def highlight_terms(parsed: ParsedQuery) -> list[str]:
             terms.append(normalized)
         code = None if clause.quoted else code_needle(normalized)
         if code is not None:  # the code where it stands together, and the other words
-            rest = [piece for piece in normalized.split(code) if piece.strip()]
-            words = [word for piece in rest for word in query_words(Clause(piece), drop_stop_words=True)]
-            terms.extend([code, *(word for word in words if len(word) >= 2)])
+            terms.extend([code, *(word for word in _words_beside(clause, code) if len(word) >= 2)])
         elif not clause.quoted:
             words = query_words(clause, drop_stop_words=True)
             terms.extend(word for word in words if len(word) >= 2 or len(words) == 1)

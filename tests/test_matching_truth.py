@@ -14,8 +14,10 @@ import re
 
 import numpy as np
 import pytest
+from whoosh import query as wq
 
 from search.engine import execute
+from search.engine.evaluate import Evaluation
 from search.engine.stored import bounded_pattern
 from search.normalize import normalize_for_search
 from search.plan import LOOSE_NOTE, plan_query
@@ -73,7 +75,10 @@ def scan(texts, holds) -> set[int]:
     [
         # title: on every branch, one word and several, quoted or not.
         ("title:地震", lambda title, body: "地震" in title),
-        ("title:國務院總理", lambda title, body: "国务院总理" in title or ("国务院" in title and "总理" in title)),
+        (
+            "title:國務院總理",
+            lambda title, body: "国务院总理" in title or ("国务院" in title and "总理" in title),
+        ),
         ('title:"新冠"', lambda title, body: "新冠" in title),
         ("title:雨", lambda title, body: "雨" in title),
         # -title: excludes only what has it in the title.
@@ -98,9 +103,6 @@ def test_a_single_character_ranks_where_it_is_a_word_first(truth_index):
     plan = plan_query("雨")
     match = truth_index._match(plan, None)
     order = execute.page_docnums(match, "relevance", 1, int(match.final.sum()))
-    from search.engine.evaluate import Evaluation
-    from whoosh import query as wq
-
     evaluation = Evaluation(match.generation, match.searcher)
     as_word = evaluation.mask(wq.Or([wq.Term("title", "雨"), wq.Term("body", "雨")]))
     flags = [bool(as_word[docnum]) for docnum in order]
@@ -119,7 +121,9 @@ def test_codes_and_numbers_match_where_they_stand(truth_index, texts, query):
     assert expected and matched(truth_index, query) == expected
 
 
-@pytest.mark.parametrize("whole, part", [("PM2.5", "PM"), ("PM2.5", "2.5"), ("COVID-19", "COVID"), ("COVID-19", "19")])
+@pytest.mark.parametrize(
+    "whole, part", [("PM2.5", "PM"), ("PM2.5", "2.5"), ("COVID-19", "COVID"), ("COVID-19", "19")]
+)
 def test_codes_stay_findable_in_their_parts(truth_index, whole, part):
     assert matched(truth_index, whole) <= matched(truth_index, part)
 
@@ -150,4 +154,3 @@ def test_notes_of_natural_language_are_chinese_on_the_page():
     from web.display import note_label
 
     assert note_label(LOOSE_NOTE) == "按自然语言检索：不要求每个词都出现"
-

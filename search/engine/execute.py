@@ -32,7 +32,7 @@ MAX_RESCORED = 2000
 # much more: above any scattered match of the same words (BM25 scores of a
 # short query stay far below it). The best this many candidates are read for it.
 EXACT_BONUS = 100.0
-EXACT_CHECKED = 2000
+EXACT_CHECKED = 500
 SIMILAR_TERMS = 20  # key terms of an article that find articles like it
 SIMILAR_COMMON_FLOOR = 100  # a word in fewer documents than this is never too common
 
@@ -211,25 +211,41 @@ def rank(match: Match, candidates: np.ndarray, wanted: int) -> list[int]:
 def exact_bonus(evaluation: Evaluation, plan: MatchPlan, candidates: np.ndarray, scores: np.ndarray) -> np.ndarray:
     """``EXACT_BONUS`` for each of the plan's exact texts a candidate holds
     verbatim: a keyword query's words adjacent and in order rank above the
-    same words scattered. Only the ``EXACT_CHECKED`` best-scored candidates
-    that may hold a text are read for it."""
+    same words scattered. Of the candidates that may hold a text and are not
+    yet known, the ``EXACT_CHECKED`` best-scored are read; what was read is
+    kept for the index generation, so later searches and pages read on."""
     bonus = np.zeros(len(candidates))
     for text in plan.exact:
-        cached = evaluation.generation.verbatim.get(text.key)
-        if cached is None:
-            # All its possible holders stay candidates, so that a check that
-            # covered them all is cached as the quoted text's would be.
-            holders = evaluation.mask(text.match)
-            inside = np.flatnonzero(holders[candidates])
-            if len(inside) > EXACT_CHECKED:  # read the best-scored only
-                inside = inside[np.argsort(-scores[inside], kind="stable")[:EXACT_CHECKED]]
-            possible = np.zeros(evaluation.size, dtype=bool)
-            possible[candidates[inside]] = True
-            check_verbatim(evaluation, [(text, holders)], possible)
-        else:
-            holders = cached
+        holders = exact_holders(evaluation, text, candidates, scores)
         bonus += holders[candidates] * EXACT_BONUS
     return bonus
+
+
+def exact_holders(evaluation: Evaluation, text: ClausePlan, candidates: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """The documents known to hold ``text`` verbatim, reading at most
+    ``EXACT_CHECKED`` more of ``candidates`` (best ``scores`` first)."""
+    cache = evaluation.generation.verbatim
+    complete = cache.get(text.key)
+    if complete is not None:
+        return complete
+    known = cache.get(("exact", *text.key))
+    possible = evaluation.mask(text.match)
+    if known is None:
+        sure = evaluation.mask(text.held) & possible
+        known = (sure, sure.copy())  # (holders, read or sure): only ever gain documents
+        cache.put(("exact", *text.key), known)
+    holders, settled = known  # grown in place: other searches see what this one read
+    inside = np.flatnonzero(possible[candidates] & ~settled[candidates])
+    inside = inside[np.argsort(-scores[inside], kind="stable")[:EXACT_CHECKED]]
+    if len(inside):
+        reading = np.zeros((1, evaluation.size), dtype=bool)
+        reading[0, candidates[inside]] = True
+        (kept,) = documents_holding(evaluation.searcher, [text.needle_check], reading)
+        holders[kept] = True
+        settled[candidates[inside]] = True
+    if not np.any(possible & ~settled):
+        cache.put(text.key, holders.copy())
+    return holders
 
 
 def similar_docnums(searcher, generation: Generation, docnum: int, limit: int) -> list[int]:
