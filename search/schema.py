@@ -89,14 +89,20 @@ class BigramField(fields.FieldType):
 
     def index(self, value, **kwargs):
         grams: Iterable[str] = (
-            value if isinstance(value, (set, frozenset, list)) else character_grams(normalize_for_search(value))
+            value
+            if isinstance(value, (set, frozenset, list))
+            else character_grams(normalize_for_search(value))
         )
         for gram in grams:
             yield gram.encode("utf-8"), 1, 1.0, b""
 
     def index_columns(self, value, boost: float = 1.0):
         """What ``index`` yields, as columns for ``GroupingSegmentWriter``."""
-        grams = value if isinstance(value, (set, frozenset, list)) else character_grams(normalize_for_search(value))
+        grams = (
+            value
+            if isinstance(value, (set, frozenset, list))
+            else character_grams(normalize_for_search(value))
+        )
         terms = [gram.encode("utf-8") for gram in grams]
         return terms, len(terms), None if boost == 1.0 else [boost] * len(terms), None
 

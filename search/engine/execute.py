@@ -133,11 +133,6 @@ def check_verbatim(
             evaluation.generation.verbatim.put(key, masks[0].copy())
 
 
-def held_as_token(evaluation: Evaluation, needle: str, fields: tuple[str, ...]) -> np.ndarray:
-    """The documents holding ``needle`` as a whole token in any of ``fields``."""
-    return np.logical_or.reduce([evaluation.mask(wq.Term(name, needle)) for name in fields])
-
-
 def all_words_total(match: Match) -> int | None:
     """For a natural-language query, how many of its matches (filters
     applied) match every one of its words, from the same word masks its
@@ -208,7 +203,9 @@ def rank(match: Match, candidates: np.ndarray, wanted: int) -> list[int]:
     return top(candidates, scores, wanted)
 
 
-def exact_bonus(evaluation: Evaluation, plan: MatchPlan, candidates: np.ndarray, scores: np.ndarray) -> np.ndarray:
+def exact_bonus(
+    evaluation: Evaluation, plan: MatchPlan, candidates: np.ndarray, scores: np.ndarray
+) -> np.ndarray:
     """``EXACT_BONUS`` for each of the plan's exact texts a candidate holds
     verbatim: a keyword query's words adjacent and in order rank above the
     same words scattered. Of the candidates that may hold a text and are not
@@ -221,7 +218,9 @@ def exact_bonus(evaluation: Evaluation, plan: MatchPlan, candidates: np.ndarray,
     return bonus
 
 
-def exact_holders(evaluation: Evaluation, text: ClausePlan, candidates: np.ndarray, scores: np.ndarray) -> np.ndarray:
+def exact_holders(
+    evaluation: Evaluation, text: ClausePlan, candidates: np.ndarray, scores: np.ndarray
+) -> np.ndarray:
     """The documents known to hold ``text`` verbatim, reading at most
     ``EXACT_CHECKED`` more of ``candidates`` (best ``scores`` first)."""
     cache = evaluation.generation.verbatim
