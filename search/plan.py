@@ -146,7 +146,9 @@ def plan_word(word: str) -> ClausePlan:
     # characters were matched where they stand (``bench/eval_ranking.py``).
     clause = Clause(word)
     verbatim = verbatim_query(clause.normalized)
-    if verbatim is not None and query_words(clause, drop_stop_words=True) == [clause.normalized]:
+    if verbatim is None:  # one character: as a word only
+        return ClausePlan(clause, _word_query(clause.normalized, None), needle=clause.normalized)
+    if query_words(clause, drop_stop_words=True) == [clause.normalized]:
         return ClausePlan(clause, verbatim, needle=clause.normalized)
     return ClausePlan(clause, clause_query(clause), needle=clause.normalized)
 

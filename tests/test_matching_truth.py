@@ -83,6 +83,7 @@ def scan(texts, holds) -> set[int]:
         ("title:雨", lambda title, body: "雨" in title),
         # -title: excludes only what has it in the title.
         ("发展 -title:新乡", lambda title, body: ("发展" in title or "发展" in body) and "新乡" not in title),
+        ("地震 -title:地震", lambda title, body: "地震" in body and "地震" not in title),
     ],
 )
 def test_title_restriction_holds_on_every_branch(truth_index, texts, query, holds):

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from search.normalize import normalize_for_search
+from search.normalize import characters_folding_to, normalize_for_search
 
 
 class StoredTexts:
@@ -51,10 +51,8 @@ def documents_holding(searcher, needles: list[tuple], candidates: np.ndarray) ->
         for number in np.flatnonzero(candidates[:, docnum]).tolist():
             needle, title_only = needles[number][:2]
             pattern = patterns[number]
-            if pattern is not None:  # a code: ASCII is folded, so read the normalized text
-                if normalized is None:
-                    normalized = tuple(normalize_for_search(text) for text in texts)
-                if any(pattern.search(text) for text in normalized[: 1 if title_only else 2]):
+            if pattern is not None:  # a code: its pattern reads the text as stored
+                if any(pattern.search(text) for text in texts[: 1 if title_only else 2]):
                     kept[number].append(docnum)
                 continue
             # Most documents hold the needle as it is; only the others need normalizing.
@@ -68,14 +66,24 @@ def documents_holding(searcher, needles: list[tuple], candidates: np.ndarray) ->
 
 
 def bounded_pattern(needle: str) -> re.Pattern:
-    """``needle`` where it stands whole: no Latin letter against a Latin
-    letter at either end, no digit against a digit (``covid`` in COVID-19,
-    not ``line`` in online; ``10万`` not in 110万)."""
+    """``needle`` (normalized) where it stands whole, in normalized or stored
+    text: no Latin letter against a Latin letter at either end, no digit
+    against a digit (``covid`` in COVID-19, not ``line`` in online; ``10万``
+    not in 110万). Letters match in either case, a character in either script
+    (萬 for 万), so stored text needs no normalizing."""
     before = "(?<![a-z])" if needle[0].isascii() and needle[0].isalpha() else ""
     before = "(?<![0-9])" if needle[0].isdigit() else before
     after = "(?![a-z])" if needle[-1].isascii() and needle[-1].isalpha() else ""
     after = "(?![0-9])" if needle[-1].isdigit() else after
-    return re.compile(before + re.escape(needle) + after)
+    body = "".join(_either_script(char) for char in needle)
+    return re.compile(before + body + after, re.IGNORECASE | re.ASCII)
+
+
+def _either_script(char: str) -> str:
+    if char.isascii():
+        return re.escape(char)
+    forms = characters_folding_to(char)
+    return re.escape(char) if len(forms) == 1 else f"[{re.escape(forms)}]"
 
 
 def document_number(searcher, doc_id: str) -> int | None:
