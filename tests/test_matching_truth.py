@@ -155,3 +155,14 @@ def test_notes_of_natural_language_are_chinese_on_the_page():
     from web.display import note_label
 
     assert note_label(LOOSE_NOTE) == "按自然语言检索：不要求每个词都出现"
+
+
+def test_the_page_and_the_api_say_a_query_ran_as_natural_language(client):
+    question = "新乡的经济发展怎么样？"
+    data = client.get("/api/search", query_string={"q": question}).get_json()
+    assert LOOSE_NOTE in data["notes"] and isinstance(data["all_words_total"], int)
+    assert data["all_words_total"] <= data["total"]
+    page = client.get("/search", query_string={"q": question}).get_data(as_text=True)
+    assert "按自然语言检索：不要求每个词都出现" in page
+    keyword = client.get("/api/search", query_string={"q": "新乡 发展"}).get_json()
+    assert keyword["all_words_total"] is None and LOOSE_NOTE not in keyword["notes"]
