@@ -233,8 +233,9 @@ def code_plan(clause: Clause, code: str) -> ClausePlan:
     title_only = clause.field == "title"
     words = _words_beside(clause, code)
     match = verbatim_query(code)
-    if words:
-        match = wq.And([match, *(_word_query(word, clause.field) for word in words)])
+    if words:  # the words around it, or the whole text verbatim (jieba cut it otherwise)
+        beside = wq.And([match, *(_word_query(word, clause.field) for word in words)])
+        match = wq.Or([beside, verbatim_query(clause.normalized)])
     return ClausePlan(clause, match, True, True, code, title_only, bounded=True)
 
 
