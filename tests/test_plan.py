@@ -17,8 +17,8 @@ def match_kind(query: wq.Query) -> str | list[str]:
     first = query.subqueries[0] if isinstance(query, wq.CompoundQuery) else None
     if type(query) is wq.Or and type(first) is wq.Term and wq.Term("chars", first.text) in query.subqueries:
         return "character"
-    if type(query) is wq.And and match_kind(query.subqueries[0]) != "words":
-        return ["code+words", *match_kind(query.subqueries[0])]
+    if type(query) is wq.Or and type(first) is wq.And and isinstance(match_kind(first.subqueries[0]), list):
+        return ["code+words", *match_kind(first.subqueries[0])]  # or the whole text verbatim
     return "words"
 
 
