@@ -208,9 +208,9 @@ def exact_bonus(
 ) -> np.ndarray:
     """``EXACT_BONUS`` for each of the plan's exact texts a candidate holds
     verbatim: a keyword query's words adjacent and in order rank above the
-    same words scattered. Of the candidates that may hold a text and are not
-    yet known, the ``EXACT_CHECKED`` best-scored are read; what was read is
-    kept for the index generation, so later searches and pages read on."""
+    same words scattered. Of the candidates that may hold a text, the
+    ``EXACT_CHECKED`` best-scored are read (those not read before: what was
+    read is kept for the index generation)."""
     bonus = np.zeros(len(candidates))
     for text in plan.exact:
         holders = exact_holders(evaluation, text, candidates, scores)
@@ -221,8 +221,8 @@ def exact_bonus(
 def exact_holders(
     evaluation: Evaluation, text: ClausePlan, candidates: np.ndarray, scores: np.ndarray
 ) -> np.ndarray:
-    """The documents known to hold ``text`` verbatim, reading at most
-    ``EXACT_CHECKED`` more of ``candidates`` (best ``scores`` first)."""
+    """The documents known to hold ``text`` verbatim, once the ``EXACT_CHECKED``
+    best-``scores`` of ``candidates`` that may hold it have been read."""
     cache = evaluation.generation.verbatim
     complete = cache.get(text.key)
     if complete is not None:
@@ -234,8 +234,10 @@ def exact_holders(
         known = (sure, sure.copy())  # (holders, read or sure): only ever gain documents
         cache.put(("exact", *text.key), known)
     holders, settled = known  # grown in place: other searches see what this one read
-    inside = np.flatnonzero(possible[candidates] & ~settled[candidates])
+    # The best-scored candidates that may hold it; those not read before are read.
+    inside = np.flatnonzero(possible[candidates])
     inside = inside[np.argsort(-scores[inside], kind="stable")[:EXACT_CHECKED]]
+    inside = inside[~settled[candidates[inside]]]
     if len(inside):
         reading = np.zeros((1, evaluation.size), dtype=bool)
         reading[0, candidates[inside]] = True
