@@ -323,9 +323,6 @@ def clause_query(clause: Clause) -> wq.Query:
     else:
         word_match = wq.And([_word_query(word, clause.field) for word in words])
     verbatim = verbatim_query(clause.normalized)
-    if verbatim is None and is_single_character(clause.normalized):
-        # As a word first (its BM25 adds to this), then wherever it occurs.
-        verbatim = wq.Term("chars", clause.normalized)
     if verbatim is None:
         return word_match
     return wq.Or([word_match, wq.ConstantScoreQuery(verbatim, VERBATIM_SCORE)])
@@ -430,13 +427,22 @@ def long_scoring_query(parsed: ParsedQuery) -> wq.Query:
     return wq.Or(scored)
 
 
+def clause_scoring(clause: Clause) -> wq.Query:
+    """How a clause's matches score: ``clause_query``, and a single character
+    as a word first (its BM25 adds to the constant), then wherever it occurs."""
+    if is_single_character(clause.normalized):
+        anywhere = wq.ConstantScoreQuery(wq.Term("chars", clause.normalized), VERBATIM_SCORE)
+        return wq.Or([clause_query(clause), anywhere])
+    return clause_query(clause)
+
+
 def scoring_query(parsed: ParsedQuery) -> wq.Query:
     """One query whose scores rank the documents the searcher matched."""
     if parsed.is_empty:
         return wq.Every()
     if is_long(parsed):
         return long_scoring_query(parsed)
-    groups = [wq.Or([clause_query(c) for c in group]) if len(group) > 1 else clause_query(group[0])
+    groups = [wq.Or([clause_scoring(c) for c in group]) if len(group) > 1 else clause_scoring(group[0])
               for group in parsed.groups]  # fmt: skip
     return wq.And(groups) if len(groups) > 1 else (groups[0] if groups else wq.Every())
 
