@@ -5,9 +5,10 @@ real articles (the first 3,000 of xwlb, all of tw_news): from random places,
 so most start or end inside a jieba word, and a quarter of them around a digit
 or a Latin letter. Each is searched in its own script and converted to the
 other with OpenCC, plain and in quotes. A document *contains* a query when its
-normalized title or body holds the normalized query text; recall is the share
-of those documents the search matches, and a quoted search must match no
-other document.
+normalized title or body holds the normalized query text (typed without
+quotes, a code or number in it must also stand whole there, issue 12:
+``019年`` is not in 2019年); recall is the share of those documents the search
+matches, and a quoted search must match no other document.
 
     .venv/bin/python bench/eval_verbatim.py [--substrings 600]
 
@@ -29,7 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from eval_corpus import NATIVE_SCRIPT, OTHER_SCRIPT, SEED, Passage, convert, corpus_present, news_index  # noqa: E402
 
 from search.analysis import segment_words  # noqa: E402
+from search.engine.stored import bounded_pattern  # noqa: E402
 from search.normalize import normalize_for_search  # noqa: E402
+from search.plan import code_needle  # noqa: E402
 
 SUBSTRINGS = 600
 SHORTEST, LONGEST = 2, 8
@@ -131,9 +134,16 @@ class Containment:
                 bodies[source_of[stored["id"]]].append(stored.get("body") or "")
         return bodies
 
-    def holding(self, query_text: str) -> set[int]:
+    def holding(self, query_text: str, plain: bool = False) -> set[int]:
+        """Documents holding the text; ``plain`` (typed without quotes): where
+        a code or number in it stands whole, too (``019年`` is not in 2019年)."""
         needle = normalize_for_search(query_text)
-        return {docnum for docnum, texts in self.texts.items() if any(needle in text for text in texts)}
+        held = {docnum for docnum, texts in self.texts.items() if any(needle in text for text in texts)}
+        code = code_needle(needle) if plain else None
+        if code is None:
+            return held
+        pattern = bounded_pattern(code)
+        return {docnum for docnum in held if any(pattern.search(text) for text in self.texts[docnum])}
 
 
 def matched(index, query: str) -> set[int]:
@@ -172,8 +182,8 @@ def evaluate(index, containment: Containment, substrings: list[Substring]) -> di
     for piece in substrings:
         other = OTHER_SCRIPT[NATIVE_SCRIPT[piece.source]]
         for script, text in (("as written", piece.text), ("converted", convert(piece.text, other))):
-            expected = containment.holding(text)
             for form, query in (("plain", text), ("quoted", f'"{text}"')):
+                expected = containment.holding(text, plain=form == "plain")
                 tallies.setdefault((script, form), Tally()).add(
                     expected, matched(index, query), form == "quoted"
                 )

@@ -224,6 +224,16 @@ def bigrams(normalized: str) -> set[str]:
     return grams
 
 
+def character_grams(normalized: str) -> set[str]:
+    """What the ``chars`` field holds: the bigrams of the word-character runs
+    and every word character alone (a single character's documents, however
+    jieba cut it: 雨 inside 暴雨 and 雨季)."""
+    grams = bigrams(normalized)
+    for run in _RUN.findall(normalized):
+        grams.update(char for char in run if char.isalnum())
+    return grams
+
+
 class ChineseTokenizer(Tokenizer):
     """A Whoosh tokenizer on jieba with true positions and original offsets.
 

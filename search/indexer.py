@@ -24,7 +24,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.writing import CLEAR, LockError
 
-from search.analysis import bigrams, index_terms
+from search.analysis import character_grams, index_terms
 from search.analysis_version import AnalysisVersionError, version_mismatch, write_analysis_version
 from search.document import Document, content_hash, id_problem
 from search.engine.segment_writer import GroupingSegmentWriter
@@ -175,7 +175,7 @@ def prepare_document(cleaned: CleanedRecord) -> PreparedDocument:
         same_text_as=cleaned.same_text_as,
     )
     # Normalization maps character to character, so the parts can be joined.
-    grams = bigrams(normalized_title + "\n" + normalized_body)
+    grams = character_grams(normalized_title + "\n" + normalized_body)
     return PreparedDocument(document, title_postings, body_postings, grams, record.location)
 
 

@@ -73,6 +73,20 @@ def to_simplified(text: str) -> str:
     return converted
 
 
+@functools.cache
+def _sources_of() -> dict[str, str]:
+    sources: dict[str, str] = {}
+    for code, simplified in _t2s_tables()[0].items():
+        sources[simplified] = sources.get(simplified, simplified) + chr(code)
+    return sources
+
+
+def characters_folding_to(char: str) -> str:
+    """``char`` and every character that ``to_simplified`` turns into it
+    character by character (萬 for 万): a pattern over unconverted text."""
+    return _sources_of().get(char, char)
+
+
 @functools.lru_cache(maxsize=4)
 def _opencc(conversion: str) -> opencc.OpenCC:
     return opencc.OpenCC(conversion)

@@ -13,6 +13,7 @@ table (``tests/test_plan.py``).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from whoosh import query as wq
@@ -37,13 +38,14 @@ from search.ranking import (
 class ClausePlan:
     """How one clause is matched.
 
-    ``match`` finds its documents (for a quoted text not known to be held as
+    ``match`` finds its documents (for a text not known to be held as
     bigrams: a superset, all of its bigrams present). ``check`` says those
     must then be read to keep the ones holding ``needle`` verbatim (in the
-    title alone when ``title_only``). ``cached``: its verified documents are
-    kept per index generation under ``(needle, title_only)``. A document
-    holding the needle as a whole word token in ``token_fields`` holds it
-    verbatim without being read.
+    title alone when ``title_only``; as a whole word or number when
+    ``bounded``). ``cached``: its verified documents are kept per index
+    generation under ``key``. The documents ``held`` matches are kept
+    without being read (by default: the needle as a whole word token in
+    ``token_fields``).
     """
 
     clause: Clause
@@ -52,15 +54,31 @@ class ClausePlan:
     cached: bool = False
     needle: str = ""
     title_only: bool = False
+    bounded: bool = False
+    sure: wq.Query | None = None  # documents kept unread (default: the needle as a token)
 
     @property
     def key(self) -> tuple[str, bool]:
-        """The verbatim cache key: the normalized text and whether in titles only."""
-        return self.needle, self.title_only
+        """The verbatim cache key: the normalized text and whether in titles only
+        (with how it is held, where that differs from a plain quoted text)."""
+        kind = ("bounded",) if self.bounded else ("words",) if self.sure is not None else ()
+        return (self.needle, self.title_only, *kind)
+
+    @property
+    def needle_check(self) -> tuple[str, bool, bool]:
+        """What the stored text must hold: (needle, in titles only, as a whole word)."""
+        return self.needle, self.title_only, self.bounded
 
     @property
     def token_fields(self) -> tuple[str, ...]:
         return ("title",) if self.title_only else ("title", "body")
+
+    @property
+    def held(self) -> wq.Query:
+        """The documents known to hold the clause without reading them."""
+        if self.sure is not None:
+            return self.sure
+        return wq.Or([wq.Term(name, self.needle) for name in self.token_fields])
 
 
 @dataclass(frozen=True)
@@ -88,10 +106,14 @@ class MatchPlan:
     scoring: wq.Query
     highlight_terms: tuple[str, ...]
     conditions: tuple[ConditionPlan, ...] = ()
+    # Texts whose verbatim holders rank first (a keyword query's words adjacent and in order).
+    exact: tuple[ClausePlan, ...] = ()
 
     @property
     def notes(self) -> list[str]:
-        return self.parsed.notes
+        if self.long_words is None:
+            return self.parsed.notes
+        return [*self.parsed.notes, LOOSE_NOTE]
 
     @property
     def filters(self) -> dict[str, list[str]]:
@@ -108,6 +130,10 @@ def plan_query(text: str) -> MatchPlan:
     return build_plan(parse_query(text))
 
 
+# Said in ``notes`` when a query ran as natural language (the page shows it in Chinese).
+LOOSE_NOTE = "ran as natural language: not every word need occur"
+
+
 def build_plan(parsed: ParsedQuery) -> MatchPlan:
     """The ``MatchPlan`` of a parsed query (pure: reads no index)."""
     if not is_long(parsed):
@@ -116,7 +142,7 @@ def build_plan(parsed: ParsedQuery) -> MatchPlan:
     min_match = 0
     if is_long(parsed):
         words = long_query_words(parsed)
-        long_words = tuple(plan_clause(Clause(word)) for word in words)
+        long_words = tuple(plan_word(word) for word in words)
         min_match = min_should_match(len(words))
     return MatchPlan(
         parsed=parsed,
@@ -127,6 +153,7 @@ def build_plan(parsed: ParsedQuery) -> MatchPlan:
         scoring=scoring_query(parsed),
         highlight_terms=tuple(highlight_terms(parsed)),
         conditions=tuple(plan_condition(condition) for condition in parsed.conditions),
+        exact=() if long_words is not None else exact_texts(parsed),
     )
 
 
@@ -137,23 +164,126 @@ def plan_condition(condition: Condition) -> ConditionPlan:
     return ConditionPlan(condition, tuple(plan_clause(Clause(part)) for part in condition.parts))
 
 
+def plan_word(word: str) -> ClausePlan:
+    """A word of a natural-language query: matched as a word or verbatim
+    (a single character only where it is a word: 的 inside 目的 is no match)."""
+    # Its words ranked by how many they match: each as before codes and single
+    # characters were matched where they stand (``bench/eval_ranking.py``).
+    clause = Clause(word)
+    verbatim = verbatim_query(clause.normalized)
+    if verbatim is None:  # one character: as a word only
+        return ClausePlan(clause, _word_query(clause.normalized, None), needle=clause.normalized)
+    if query_words(clause, drop_stop_words=True) == [clause.normalized]:
+        return ClausePlan(clause, verbatim, needle=clause.normalized)
+    return ClausePlan(clause, clause_query(clause), needle=clause.normalized)
+
+
 def plan_clause(clause: Clause) -> ClausePlan:
     """How one clause is matched: see ``ClausePlan``."""
     normalized = clause.normalized
     verbatim = verbatim_query(normalized)
     title_only = clause.field == "title"
+    if is_single_character(normalized):
+        return character_plan(clause)
+    code = None if clause.quoted else code_needle(normalized)
+    if code is not None:
+        return code_plan(clause, code)
     if clause.quoted:
-        if verbatim is None:  # one character: the documents holding it as a word
+        if verbatim is None:  # one letter or digit: the documents holding it as a word
             return ClausePlan(clause, clause_query(clause), True, True, normalized, title_only)
         # Two letters or digits held as a bigram are held verbatim.
         held = len(normalized) == 2 and normalized.isalnum() and not title_only
         return ClausePlan(clause, verbatim, not held, True, normalized, title_only)
-    if verbatim is not None and query_words(clause, drop_stop_words=True) == [normalized]:
+    words = query_words(clause, drop_stop_words=True)
+    if verbatim is not None and words == [normalized]:
         # One whole word of two or more characters: wherever it occurs as
         # a word it occurs verbatim, so the verbatim match (small bigram
         # postings) finds exactly the documents the word query would add.
-        return ClausePlan(clause, verbatim, needle=normalized, title_only=title_only)
+        if title_only:  # the bigrams may come from the body: titles are read
+            return ClausePlan(clause, verbatim, True, True, normalized, True)
+        return ClausePlan(clause, verbatim, needle=normalized)
+    if title_only and verbatim is not None:
+        # Its words in the title, or its text verbatim there: the bigrams of
+        # the chars field hold title and body together, so the documents
+        # matched only through them have their (short) titles read.
+        title_words = wq.And([_word_query(word, "title") for word in words])
+        return ClausePlan(clause, clause_query(clause), True, True, normalized, True, sure=title_words)
     return ClausePlan(clause, clause_query(clause), needle=normalized, title_only=title_only)
+
+
+def is_single_character(normalized: str) -> bool:
+    """One character that is not a Latin letter or digit (those are words of their own)."""
+    return len(normalized) == 1 and normalized.isalnum() and not normalized.isascii()
+
+
+def character_plan(clause: Clause) -> ClausePlan:
+    """A single character, quoted or not: every document holding it (the
+    chars field holds each character alone; the word terms keep an index
+    built before that working)."""
+    char = clause.normalized
+    anywhere = wq.Or([wq.Term("chars", char), wq.Term("title", char), wq.Term("body", char)])
+    if clause.field == "title":
+        return ClausePlan(clause, anywhere, True, True, char, True)
+    return ClausePlan(clause, anywhere, needle=char)
+
+
+# A code, number or Latin word: letters and digits, bound by "." and "-"
+# (PM2.5, COVID-19, 2.2.1), with 〔〕 around a year (国发〔1996〕33号) and a unit
+# written right after a number (10万, 106年, 33号, 5%).
+_CODE_UNITS = "万亿千百年月日号%元岁届期级倍"
+_CODE = re.compile(
+    r"(?:〔[0-9]+〕|[0-9a-z])(?:[0-9a-z]|〔[0-9]+〕|[.\-](?=[0-9a-z]))*"
+    rf"(?:(?<=[0-9〕])[{_CODE_UNITS}])?"
+)
+
+
+def code_needle(normalized: str) -> str | None:
+    """The longest code, number or Latin word of two or more characters in
+    the text (``10万``, ``covid``, ``〔1996〕33号``), or None."""
+    codes = [match.group() for match in _CODE.finditer(normalized) if len(match.group()) >= 2]
+    return max(codes, key=len) if codes else None
+
+
+def _words_beside(clause: Clause, code: str | None) -> list[str]:
+    """The words of a clause outside its code (all of them when it has none)."""
+    if code is None:
+        return query_words(clause, drop_stop_words=not clause.quoted)
+    rest = [piece for piece in clause.normalized.split(code) if piece.strip()]
+    return [word for piece in rest for word in query_words(Clause(piece), drop_stop_words=True)]
+
+
+def code_plan(clause: Clause, code: str) -> ClausePlan:
+    """A clause holding a code: the code where it stands together (a Latin
+    word as a whole word, a number not inside a longer one), the rest as words."""
+    title_only = clause.field == "title"
+    words = _words_beside(clause, code)
+    match = verbatim_query(code)
+    if words:  # the words around it, or the whole text verbatim (jieba cut it otherwise)
+        beside = wq.And([match, *(_word_query(word, clause.field) for word in words)])
+        match = wq.Or([beside, verbatim_query(clause.normalized)])
+    return ClausePlan(clause, match, True, True, code, title_only, bounded=True)
+
+
+def exact_texts(parsed: ParsedQuery) -> tuple[ClausePlan, ...]:
+    """The texts whose verbatim holders rank above scattered matches: each
+    unquoted clause of several words, and the clauses of a query typed with
+    spaces joined (长期 照顾 -> 长期照顾)."""
+    clauses = [group[0] for group in parsed.groups if len(group) == 1]
+    unquoted = [clause for clause in clauses if not clause.quoted]
+    texts = [clause for clause in unquoted if len(segment_words(clause.text)) > 1]
+    if len(parsed.groups) > 1 and len(unquoted) == len(parsed.groups):
+        fields = {clause.field for clause in unquoted}
+        if len(fields) == 1:
+            texts.append(Clause("".join(clause.text for clause in unquoted), field=fields.pop()))
+    exact = []
+    for clause in texts:
+        normalized = clause.normalized
+        if code_needle(normalized) == normalized:
+            continue  # matched where it stands together already
+        verbatim = verbatim_query(normalized)
+        if verbatim is not None:
+            exact.append(ClausePlan(clause, verbatim, True, True, normalized, clause.field == "title"))
+    return tuple({plan.key: plan for plan in exact}.values())
 
 
 # ---------------------------------------------------------------------------
@@ -243,6 +373,11 @@ def is_long(parsed: ParsedQuery) -> bool:
         return False
     if any(clause.field for clause in clauses):
         return False
+    codes = [None if c.quoted else code_needle(c.normalized) for c in clauses]
+    if any(codes) and not _is_question(parsed):
+        # A code counts as one word: 国发〔1996〕33号 is a document number, not five words.
+        words = [w for c, code in zip(clauses, codes, strict=True) for w in _words_beside(c, code)]
+        return len(words) + sum(map(bool, codes)) > LONG_QUERY_WORDS
     words = long_query_words(parsed)
     if not _finds_verbatim(words):
         return False  # 着几 is not a question about 着
@@ -317,13 +452,22 @@ def long_scoring_query(parsed: ParsedQuery) -> wq.Query:
     return wq.Or(scored)
 
 
+def clause_scoring(clause: Clause) -> wq.Query:
+    """How a clause's matches score: ``clause_query``, and a single character
+    as a word first (its BM25 adds to the constant), then wherever it occurs."""
+    if is_single_character(clause.normalized):
+        anywhere = wq.ConstantScoreQuery(wq.Term("chars", clause.normalized), VERBATIM_SCORE)
+        return wq.Or([clause_query(clause), anywhere])
+    return clause_query(clause)
+
+
 def scoring_query(parsed: ParsedQuery) -> wq.Query:
     """One query whose scores rank the documents the searcher matched."""
     if parsed.is_empty:
         return wq.Every()
     if is_long(parsed):
         return long_scoring_query(parsed)
-    groups = [wq.Or([clause_query(c) for c in group]) if len(group) > 1 else clause_query(group[0])
+    groups = [wq.Or([clause_scoring(c) for c in group]) if len(group) > 1 else clause_scoring(group[0])
               for group in parsed.groups]  # fmt: skip
     groups += [clause_query(Clause(part)) for condition in parsed.conditions for part in condition.parts]
     return wq.And(groups) if len(groups) > 1 else (groups[0] if groups else wq.Every())
@@ -336,7 +480,10 @@ def highlight_terms(parsed: ParsedQuery) -> list[str]:
         normalized = clause.normalized.strip()
         if len(normalized) >= 2 or len(parsed.clauses()) == 1:
             terms.append(normalized)
-        if not clause.quoted:
+        code = None if clause.quoted else code_needle(normalized)
+        if code is not None:  # the code where it stands together, and the other words
+            terms.extend([code, *(word for word in _words_beside(clause, code) if len(word) >= 2)])
+        elif not clause.quoted:
             words = query_words(clause, drop_stop_words=True)
             terms.extend(word for word in words if len(word) >= 2 or len(words) == 1)
     terms.extend(normalize_for_search(part) for condition in parsed.conditions for part in condition.parts)

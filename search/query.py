@@ -51,7 +51,8 @@ MAX_QUERY_WORDS = 40
 NOTHING_SEARCHABLE = "nothing searchable in the query (no letters, digits or characters): nothing found"
 FIELD_FILTERS = QUERY_FILTERS  # name:value in the text (``search.request.FILTERS``)
 _OPEN_QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』", "＂": "＂"}
-_TOKEN_RE = re.compile(r"\s+|[()（）]")
+# Wildcards are not operators: like brackets, they separate words (新?乡 is 新 乡).
+_TOKEN_RE = re.compile(r"\s+|[()（）*?]")
 
 
 @dataclass(frozen=True)

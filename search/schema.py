@@ -2,9 +2,10 @@
 
 Word fields are positional (phrase queries) and hold jieba words of the
 normalized text. The ``chars`` field holds each document's distinct character
-bigrams with no positions: it finds any verbatim substring of two or more
-characters, however jieba cut it, for a third of the cost of positional
-bigrams; exact substrings are then checked against the stored text.
+bigrams, and its distinct characters alone, with no positions: it finds any
+verbatim substring (a single character too), however jieba cut it, for a
+third of the cost of positional bigrams; exact substrings are then checked
+against the stored text.
 
 Both field types accept either a string (analyzed here) or postings computed
 ahead of time by ``search.indexer`` in worker processes, which is what makes
@@ -18,11 +19,11 @@ from collections.abc import Iterable
 from whoosh import fields, formats
 from whoosh.analysis import IDTokenizer
 
-from search.analysis import bigrams, chinese_analyzer, index_terms
+from search.analysis import character_grams, chinese_analyzer, index_terms
 from search.normalize import normalize_for_search
 from search.request import FACETS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: single characters in ``chars`` beside the bigrams
 INDEX_NAME = "xunwen"  # Whoosh index name inside the index folder
 
 # Word positions of one field, computed in a worker: {word: [positions]}.
@@ -75,7 +76,7 @@ _POSITIONS = formats.Positions()
 
 
 class BigramField(fields.FieldType):
-    """Distinct character bigrams of the normalized text, presence only."""
+    """Distinct character bigrams and characters of the normalized text, presence only."""
 
     def __init__(self):
         self.format = formats.Existence()
@@ -88,14 +89,20 @@ class BigramField(fields.FieldType):
 
     def index(self, value, **kwargs):
         grams: Iterable[str] = (
-            value if isinstance(value, (set, frozenset, list)) else bigrams(normalize_for_search(value))
+            value
+            if isinstance(value, (set, frozenset, list))
+            else character_grams(normalize_for_search(value))
         )
         for gram in grams:
             yield gram.encode("utf-8"), 1, 1.0, b""
 
     def index_columns(self, value, boost: float = 1.0):
         """What ``index`` yields, as columns for ``GroupingSegmentWriter``."""
-        grams = value if isinstance(value, (set, frozenset, list)) else bigrams(normalize_for_search(value))
+        grams = (
+            value
+            if isinstance(value, (set, frozenset, list))
+            else character_grams(normalize_for_search(value))
+        )
         terms = [gram.encode("utf-8") for gram in grams]
         return terms, len(terms), None if boost == 1.0 else [boost] * len(terms), None
 

@@ -172,6 +172,7 @@ class SearchIndex:
             "page": page,
             "per_page": per_page,
             "total": total,
+            "all_words_total": execute.all_words_total(match),
             "pages": max(1, -(-total // per_page)),
             "hits": hits,
             "facets": facets,

@@ -5,14 +5,20 @@ from __future__ import annotations
 import pytest
 from whoosh import query as wq
 
-from search.plan import MatchPlan, build_plan, plan_query
+from search.plan import LOOSE_NOTE, MatchPlan, build_plan, plan_query
 from search.query import parse_query
 
 
 def match_kind(query: wq.Query) -> str | list[str]:
-    """A clause's match query as data: the bigrams of a verbatim match, or "words"."""
+    """A clause's match query as data: the bigrams of a verbatim match, "character"
+    (a character anywhere), "code+words" (a code's bigrams and words), or "words"."""
     if type(query) is wq.And and all(type(t) is wq.Term and t.fieldname == "chars" for t in query.subqueries):
         return [term.text for term in query.subqueries]
+    first = query.subqueries[0] if isinstance(query, wq.CompoundQuery) else None
+    if type(query) is wq.Or and type(first) is wq.Term and wq.Term("chars", first.text) in query.subqueries:
+        return "character"
+    if type(query) is wq.Or and type(first) is wq.And and isinstance(match_kind(first.subqueries[0]), list):
+        return ["code+words", *match_kind(first.subqueries[0])]  # or the whole text verbatim
     return "words"
 
 
@@ -25,6 +31,10 @@ def clause_shape(clause) -> tuple:
         clause.key,
         clause.token_fields,
     )
+
+
+def exact_shape(plan: MatchPlan) -> list[tuple]:
+    return [(text.needle, text.check, text.title_only) for text in plan.exact]
 
 
 def shape(plan: MatchPlan) -> dict:
@@ -51,12 +61,39 @@ PLANS = [
     # Two letters or digits quoted are held as one bigram: verbatim without reading.
     ('"AI"', {"groups": [[("AI", ["ai"], False, True, ("ai", False), BODY)]], "excluded": [], "long": None,
               "terms": ["ai"], "filters": {}}),
-    # One character quoted: the documents holding it as a word, then checked.
-    ('"新"', {"groups": [[("新", "words", True, True, ("新", False), BODY)]], "excluded": [], "long": None,
+    # One character, quoted or not, in either script: the chars field holds each
+    # character alone, so its documents are exact without reading.
+    ('"新"', {"groups": [[("新", "character", False, False, ("新", False), BODY)]], "excluded": [], "long": None,
               "terms": ["新"], "filters": {}}),
+    ("雨", {"groups": [[("雨", "character", False, False, ("雨", False), BODY)]], "excluded": [], "long": None,
+            "terms": ["雨"], "filters": {}}),
+    ("劉", {"groups": [[("劉", "character", False, False, ("刘", False), BODY)]], "excluded": [], "long": None,
+            "terms": ["刘"], "filters": {}}),
+    # ... in titles only: the titles of the documents holding it are read.
+    ("title:雨", {"groups": [[("雨", "character", True, True, ("雨", True), TITLE)]], "excluded": [],
+                  "long": None, "terms": ["雨"], "filters": {}}),
     # In titles only: a bigram of the chars field may come from the body, so it is checked.
     ('title:"新乡"', {"groups": [[("新乡", ["新乡"], True, True, ("新乡", True), TITLE)]], "excluded": [],
                       "long": None, "terms": ["新乡"], "filters": {}}),
+    # Unquoted too: one word, or several (in the title as words, else verbatim there).
+    ("title:地震", {"groups": [[("地震", ["地震"], True, True, ("地震", True), TITLE)]], "excluded": [],
+                    "long": None, "terms": ["地震"], "filters": {}}),
+    ("title:国务院总理", {"groups": [[("国务院总理", "words", True, True, ("国务院总理", True, "words"), TITLE)]],
+                          "excluded": [], "long": None, "terms": ["国务院总理", "国务院", "总理"], "filters": {}}),
+    ("发展 -title:新乡", {"groups": [[("发展", ["发展"], False, False, ("发展", False), BODY)]],
+                          "excluded": [("新乡", ["新乡"], True, True, ("新乡", True), TITLE)], "long": None,
+                          "terms": ["发展"], "filters": {}}),
+    # Codes, numbers and Latin words typed without quotes: where they stand
+    # together (read, as a whole word or number), the rest as words.
+    ("10万", {"groups": [[("10万", ["0万", "10"], True, True, ("10万", False, "bounded"), BODY)]], "excluded": [],
+              "long": None, "terms": ["10万"], "filters": {}}),
+    ("COVID", {"groups": [[("COVID", ["co", "id", "ov", "vi"], True, True, ("covid", False, "bounded"), BODY)]],
+               "excluded": [], "long": None, "terms": ["covid"], "filters": {}}),
+    ("国发〔1996〕33号", {"groups": [[("国发〔1996〕33号", ["code+words", "19", "33", "3号", "96", "99"], True, True,
+                                     ("〔1996〕33号", False, "bounded"), BODY)]], "excluded": [], "long": None,
+                         "terms": ["国发〔1996〕33号", "〔1996〕33号"], "filters": {}}),
+    ("2.2.1", {"groups": [[("2.2.1", [".1", ".2", "2."], True, True, ("2.2.1", False, "bounded"), BODY)]],
+               "excluded": [], "long": None, "terms": ["2.2.1"], "filters": {}}),
     ("新乡 OR 郑州", {"groups": [[("新乡", ["新乡"], False, False, ("新乡", False), BODY),
                                  ("郑州", ["郑州"], False, False, ("郑州", False), BODY)]],
                      "excluded": [], "long": None, "terms": ["新乡", "郑州"], "filters": {}}),
@@ -94,6 +131,31 @@ def test_plan(query, expected):
 )
 def test_scoring_query(query, scoring):
     assert type(plan_query(query).scoring) is scoring
+
+
+@pytest.mark.parametrize(
+    "query, exact",
+    [
+        ("长期照顾", [("长期照顾", True, False)]),  # two words: adjacent and in order first
+        ("長期 照顧", [("长期照顾", True, False)]),  # typed with a space: the whole too
+        ("title:发展战略", [("发展战略", True, True)]),
+        ("新乡", []),  # one word: every match holds it
+        ('"长期照顾"', []),  # quoted: every match holds it verbatim
+        ("10万", []),  # a code matches where it stands together already
+        ("新乡 OR 郑州", []),
+        ("汶川地震造成多少人死亡？", []),  # natural language ranks by words matched
+    ],
+)
+def test_exact_texts(query, exact):
+    assert exact_shape(plan_query(query)) == exact
+
+
+@pytest.mark.parametrize(
+    "query, loose",
+    [("汶川地震造成多少人死亡？", True), ("汶川地震 死亡", False), ('"汶川地震"', False)],
+)
+def test_natural_language_says_so(query, loose):
+    assert (LOOSE_NOTE in plan_query(query).notes) is loose
 
 
 def test_a_plan_is_built_from_a_parse_and_carries_its_notes():

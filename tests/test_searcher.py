@@ -62,6 +62,8 @@ def whoosh_mask(index, query: str) -> set[str]:
 
     def clause_docs(clause):
         docs = set(searcher.docs_for_query(clause_query(clause)))
+        if clause.quoted and len(clause.normalized) == 1:  # one character: wherever it occurs (issue 12)
+            docs = set(searcher.reader().all_doc_ids())
         if clause.quoted:
             needle = clause.normalized
             fields = ("title",) if clause.field == "title" else ("title", "body")

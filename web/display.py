@@ -74,6 +74,7 @@ _NOTE_LABELS = {
     "query cut to its first": "查询过长，只使用了前面的部分",
     "only the first": "词太多，只使用了前面的部分",
     "nothing searchable": "查询里没有可搜索的文字（只有标点或符号），所以没有结果",
+    "ran as natural language": "按自然语言检索：不要求每个词都出现",
 }
 
 

@@ -28,6 +28,11 @@ from search.request import REGION_LEVELS
 RESCORED = 40
 # Deeper pages than this many ranks are ordered by the NumPy scores alone.
 MAX_RESCORED = 2000
+# A document holding an exact text of the query (``MatchPlan.exact``) scores this
+# much more: above any scattered match of the same words (BM25 scores of a
+# short query stay far below it). The best this many candidates are read for it.
+EXACT_BONUS = 100.0
+EXACT_CHECKED = 500
 SIMILAR_TERMS = 20  # key terms of an article that find articles like it
 SIMILAR_COMMON_FLOOR = 100  # a word in fewer documents than this is never too common
 
@@ -132,33 +137,39 @@ def check_verbatim(
     holding it, checking only those the whole query can still match, each
     document read once for all the texts. A result checked over all its
     candidates is kept for the index generation."""
-    by_needle: dict[tuple[str, bool], list[np.ndarray]] = {}  # a text quoted twice is checked once
-    fields: dict[tuple[str, bool], tuple[str, ...]] = {}
+    by_key: dict[tuple, list[np.ndarray]] = {}  # a text quoted twice is checked once
+    plans: dict[tuple, ClausePlan] = {}
     for clause, candidates in pending:
-        by_needle.setdefault(clause.key, []).append(candidates)
-        fields[clause.key] = clause.token_fields
-    needles = list(by_needle)
+        by_key.setdefault(clause.key, []).append(candidates)
+        plans[clause.key] = clause
+    keys = list(by_key)
     # A document holding the text as a word (or sub-word) token holds it
     # verbatim: only the other candidates need their stored text read.
     # ("新闻联播" quoted: 75,000 documents read before, a handful now.)
-    held = [held_as_token(evaluation, needle[0], fields[needle]) for needle in needles]
-    checked = np.array(
-        [by_needle[needle][0] & possible & ~sure for needle, sure in zip(needles, held, strict=True)]
-    )
-    holders = documents_holding(evaluation.searcher, needles, checked)
-    for needle, row, kept, sure in zip(needles, checked, holders, held, strict=True):
-        masks = by_needle[needle]
+    held = [evaluation.mask(plans[key].held) for key in keys]
+    checked = np.array([by_key[key][0] & possible & ~sure for key, sure in zip(keys, held, strict=True)])
+    holders = documents_holding(evaluation.searcher, [plans[key].needle_check for key in keys], checked)
+    for key, row, kept, sure in zip(keys, checked, holders, held, strict=True):
+        masks = by_key[key]
         complete = np.count_nonzero(row) == np.count_nonzero(masks[0] & ~sure)
         for candidates in masks:
             candidates &= sure
             candidates[kept] = True
         if complete:
-            evaluation.generation.verbatim.put(needle, masks[0].copy())
+            evaluation.generation.verbatim.put(key, masks[0].copy())
 
 
-def held_as_token(evaluation: Evaluation, needle: str, fields: tuple[str, ...]) -> np.ndarray:
-    """The documents holding ``needle`` as a whole token in any of ``fields``."""
-    return np.logical_or.reduce([evaluation.mask(wq.Term(name, needle)) for name in fields])
+def all_words_total(match: Match) -> int | None:
+    """For a natural-language query, how many of its matches (filters
+    applied) match every one of its words, from the same word masks its
+    loose match counts; None for a query whose matches all do."""
+    if match.plan.long_words is None:
+        return None
+    evaluation = Evaluation(match.generation, match.searcher)
+    mask = match.final.copy()
+    for word in match.plan.long_words:
+        mask &= clause_mask(evaluation, word)
+    return int(np.count_nonzero(mask))
 
 
 def filter_masks(filters: Mapping[str, list[str]], columns: FacetColumns) -> dict[str, np.ndarray]:
@@ -208,11 +219,60 @@ def rank(match: Match, candidates: np.ndarray, wanted: int) -> list[int]:
     query = match.plan.scoring
     evaluation = Evaluation(match.generation, match.searcher)
     scores = evaluation.scores(query)[candidates]
+    bonus = exact_bonus(evaluation, match.plan, candidates, scores)
+    scores += bonus
     if not evaluation.exact and wanted <= MAX_RESCORED:
         count = min(len(candidates), max(RESCORED, 2 * wanted))
-        candidates = np.sort(candidates[best(scores, count)])
-        scores = evaluation.scores(query, candidates)
+        chosen = np.sort(best(scores, count))
+        candidates, bonus = candidates[chosen], bonus[chosen]
+        scores = evaluation.scores(query, candidates) + bonus
     return top(candidates, scores, wanted)
+
+
+def exact_bonus(
+    evaluation: Evaluation, plan: MatchPlan, candidates: np.ndarray, scores: np.ndarray
+) -> np.ndarray:
+    """``EXACT_BONUS`` for each of the plan's exact texts a candidate holds
+    verbatim: a keyword query's words adjacent and in order rank above the
+    same words scattered. Of the candidates that may hold a text, the
+    ``EXACT_CHECKED`` best-scored are read (those not read before: what was
+    read is kept for the index generation)."""
+    bonus = np.zeros(len(candidates))
+    for text in plan.exact:
+        holders = exact_holders(evaluation, text, candidates, scores)
+        bonus += holders[candidates] * EXACT_BONUS
+    return bonus
+
+
+def exact_holders(
+    evaluation: Evaluation, text: ClausePlan, candidates: np.ndarray, scores: np.ndarray
+) -> np.ndarray:
+    """The documents known to hold ``text`` verbatim, once the ``EXACT_CHECKED``
+    best-``scores`` of ``candidates`` that may hold it have been read."""
+    cache = evaluation.generation.verbatim
+    complete = cache.get(text.key)
+    if complete is not None:
+        return complete
+    known = cache.get(("exact", *text.key))
+    possible = evaluation.mask(text.match)
+    if known is None:
+        sure = evaluation.mask(text.held) & possible
+        known = (sure, sure.copy())  # (holders, read or sure): only ever gain documents
+        cache.put(("exact", *text.key), known)
+    holders, settled = known  # grown in place: other searches see what this one read
+    # The best-scored candidates that may hold it; those not read before are read.
+    inside = np.flatnonzero(possible[candidates])
+    inside = inside[np.argsort(-scores[inside], kind="stable")[:EXACT_CHECKED]]
+    inside = inside[~settled[candidates[inside]]]
+    if len(inside):
+        reading = np.zeros((1, evaluation.size), dtype=bool)
+        reading[0, candidates[inside]] = True
+        (kept,) = documents_holding(evaluation.searcher, [text.needle_check], reading)
+        holders[kept] = True
+        settled[candidates[inside]] = True
+    if not np.any(possible & ~settled):
+        cache.put(text.key, holders.copy())
+    return holders
 
 
 def similar_docnums(searcher, generation: Generation, docnum: int, limit: int) -> list[int]:

@@ -42,6 +42,15 @@ def set_cache_budgets(**budgets: int) -> None:
     CACHE_BUDGETS.update(budgets)
 
 
+def _cached_bytes(value) -> int:
+    """About how many bytes a cached value holds: arrays by their buffers, tuples by their parts."""
+    if hasattr(value, "nbytes"):
+        return int(value.nbytes)
+    if isinstance(value, (tuple, list)):
+        return 64 + sum(_cached_bytes(item) for item in value)
+    return 64
+
+
 def _postings_bytes(postings: Postings) -> int:
     return postings.docs.nbytes + postings.weights.nbytes
 
@@ -89,7 +98,7 @@ class Generation:
     columns: FacetColumns
     lengths: dict[str, np.ndarray] = field(default_factory=dict)
     terms: LRU = field(default_factory=lambda: LRU(CACHE_BUDGETS["term"], _postings_bytes))
-    verbatim: LRU = field(default_factory=lambda: LRU(CACHE_BUDGETS["verbatim"], lambda mask: mask.nbytes))
+    verbatim: LRU = field(default_factory=lambda: LRU(CACHE_BUDGETS["verbatim"], _cached_bytes))
     similar: LRU = field(default_factory=lambda: LRU(CACHE_BUDGETS["similar"], lambda found: 64 + 8 * len(found)))
     constant_scores: dict[tuple[str, str], float] = field(default_factory=dict)
     # (field, word) -> documents holding it, from the term table (distinctive

@@ -3,11 +3,12 @@ check of quoted texts against the stored title and body (``documents_holding``).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 
-from search.normalize import normalize_for_search
+from search.normalize import characters_folding_to, normalize_for_search
 from search.proximity import Condition, satisfies
 
 
@@ -36,18 +37,25 @@ def _stored_column():
     return STORED_COLUMN
 
 
-def documents_holding(searcher, needles: list[tuple[str, bool]], candidates: np.ndarray) -> list[list[int]]:
-    """For each ``(needle, title_only)`` and its row of ``candidates`` (a bool
-    matrix: needles by documents), the candidates whose title (or title or
-    body) holds the normalized needle verbatim. Each document is read once."""
+def documents_holding(searcher, needles: list[tuple], candidates: np.ndarray) -> list[list[int]]:
+    """For each ``(needle, title_only[, bounded])`` and its row of ``candidates``
+    (a bool matrix: needles by documents), the candidates whose title (or title
+    or body) holds the normalized needle verbatim (``bounded``: not inside a
+    longer Latin word or number). Each document is read once."""
     stored = StoredTexts(searcher)
+    patterns = [bounded_pattern(needle[0]) if needle[2:] and needle[2] else None for needle in needles]
     kept: list[list[int]] = [[] for _ in needles]
     for docnum in np.flatnonzero(candidates.any(axis=0)).tolist():
         fields = stored.fields(docnum)
         texts = (fields.get("title") or "", fields.get("body") or "")
         normalized = None
         for number in np.flatnonzero(candidates[:, docnum]).tolist():
-            needle, title_only = needles[number]
+            needle, title_only = needles[number][:2]
+            pattern = patterns[number]
+            if pattern is not None:  # a code: its pattern reads the text as stored
+                if any(pattern.search(text) for text in texts[: 1 if title_only else 2]):
+                    kept[number].append(docnum)
+                continue
             # Most documents hold the needle as it is; only the others need normalizing.
             if not any(needle in text for text in texts[: 1 if title_only else 2]):
                 if normalized is None:
@@ -69,6 +77,27 @@ def documents_meeting(searcher, condition: Condition, needles: tuple[str, ...], 
         if satisfies(condition, needles, texts):
             kept.append(docnum)
     return kept
+
+
+def bounded_pattern(needle: str) -> re.Pattern:
+    """``needle`` (normalized) where it stands whole, in normalized or stored
+    text: no Latin letter against a Latin letter at either end, no digit
+    against a digit (``covid`` in COVID-19, not ``line`` in online; ``10万``
+    not in 110万). Letters match in either case, a character in either script
+    (萬 for 万), so stored text needs no normalizing."""
+    before = "(?<![a-z])" if needle[0].isascii() and needle[0].isalpha() else ""
+    before = "(?<![0-9])" if needle[0].isdigit() else before
+    after = "(?![a-z])" if needle[-1].isascii() and needle[-1].isalpha() else ""
+    after = "(?![0-9])" if needle[-1].isdigit() else after
+    body = "".join(_either_script(char) for char in needle)
+    return re.compile(before + body + after, re.IGNORECASE | re.ASCII)
+
+
+def _either_script(char: str) -> str:
+    if char.isascii():
+        return re.escape(char)
+    forms = characters_folding_to(char)
+    return re.escape(char) if len(forms) == 1 else f"[{re.escape(forms)}]"
 
 
 def document_number(searcher, doc_id: str) -> int | None:
