@@ -89,7 +89,9 @@ def main() -> int:
     search_times = timed(lambda: [index.search(q, per_page=10) for q in TREND_QUERIES], args.rounds)
     trend_times = timed(lambda: analytics.trend(index, TREND_QUERIES, None, "month", "share"), args.rounds)
     keys = analytics.trend(index, TREND_QUERIES, None, "month")["collection"]
-    print(f"trend: {len(TREND_QUERIES)} series, {len(keys)} monthly buckets ({keys[0]['key']} .. {keys[-1]['key']})")
+    print(
+        f"trend: {len(TREND_QUERIES)} series, {len(keys)} monthly buckets ({keys[0]['key']} .. {keys[-1]['key']})"
+    )
     report("trend, 5 series, monthly, share", trend_times, search_times)
 
     counts = {query: index.count(query) for query in KEYWORD_CANDIDATES}
@@ -100,11 +102,17 @@ def main() -> int:
 
     kwic_times = []
     for q in KWIC_QUERIES:
-        kwic_times += timed(lambda q=q: analytics.concordance(index, q, None, 20, "document", 1, 50), args.rounds)
-    report("KWIC first page (50 lines)", kwic_times, timed(lambda: [index.search(q) for q in KWIC_QUERIES], 1))
+        kwic_times += timed(
+            lambda q=q: analytics.concordance(index, q, None, 20, "document", 1, 50), args.rounds
+        )
+    report(
+        "KWIC first page (50 lines)", kwic_times, timed(lambda: [index.search(q) for q in KWIC_QUERIES], 1)
+    )
 
     if not args.skip_export:
-        child = subprocess.run([sys.executable, "-c", EXPORT_CHILD, args.index_dir], capture_output=True, text=True)
+        child = subprocess.run(
+            [sys.executable, "-c", EXPORT_CHILD, args.index_dir], capture_output=True, text=True
+        )
         if child.returncode != 0:
             print(child.stderr)
             return 1

@@ -65,7 +65,9 @@ def main() -> int:
             ]
             for script in ("original", "simplified", "traditional", "traditional-hk"):
                 params = SearchParams(q=query, script=script)
-                row.append(f"{script} {median_ms(lambda params=params: search_data(index, params), args.rounds):7.1f}")
+                row.append(
+                    f"{script} {median_ms(lambda params=params: search_data(index, params), args.rounds):7.1f}"
+                )
             print("  ".join(row))
     reader = index._searcher().reader()
     with_sources = median_ms(lambda: columns_module.FacetColumns.from_reader(reader), args.rounds)

@@ -101,7 +101,9 @@ def main() -> int:
         if not args.skip_naive:
             runs.append(("naive (ChineseAnalyzer, 1 process)", run_naive(items, work / "naive")))
         runs.append(("xunwen, word fields only", run_xunwen(path, work / "words", args.procs, True)))
-        runs.append(("xunwen, complete (with verbatim recall)", run_xunwen(path, work / "full", args.procs, False)))
+        runs.append(
+            ("xunwen, complete (with verbatim recall)", run_xunwen(path, work / "full", args.procs, False))
+        )
         baseline = runs[0][1] if not args.skip_naive else None
         print(f"{'pipeline':42} {'seconds':>8} {'MB/s':>7} {'docs/s':>8} {'× naive':>8}")
         for name, seconds in runs:

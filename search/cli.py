@@ -221,7 +221,10 @@ def run_search(args: argparse.Namespace) -> int:
     try:
         index = open_index(args.index_dir)
         plan = plan_query(args.query)
-        result = {"ok": True, **index.search(args.query, filters, args.page, args.per_page, args.sort, plan=plan)}
+        result = {
+            "ok": True,
+            **index.search(args.query, filters, args.page, args.per_page, args.sort, plan=plan),
+        }
         # the keys of /api/search: what would find something when nothing matched
         result.update(relaxations=[], suggestions=[])
         if result["total"] == 0:
@@ -370,9 +373,14 @@ def run_trends(args: argparse.Namespace) -> int:
         rows = []
         for number, bucket in enumerate(data["collection"]):
             cells = [series["buckets"][number] for series in data["series"]]
-            values = [(f"{c['share']:.6f}" if c["share"] is not None else "") if share else c["count"] for c in cells]
+            values = [
+                (f"{c['share']:.6f}" if c["share"] is not None else "") if share else c["count"]
+                for c in cells
+            ]
             rows.append([bucket["key"], bucket["count"], *values])
-        rows.append(["undated", data["collection_undated"], *[series["undated"] for series in data["series"]]])
+        rows.append(
+            ["undated", data["collection_undated"], *[series["undated"] for series in data["series"]]]
+        )
         if args.csv:
             import csv
 

@@ -88,8 +88,10 @@ class IndexSummary:
             "indexed": self.indexed,
             "updated": self.updated,
             "unchanged": self.unchanged,
-            "same_text_as": [{"location": where, "id": doc_id, "same_text_as": first}
-                             for where, doc_id, first in self.same_text],  # fmt: skip
+            "same_text_as": [
+                {"location": where, "id": doc_id, "same_text_as": first}
+                for where, doc_id, first in self.same_text
+            ],  # fmt: skip
             "repeated_id": [{"location": where, "id": doc_id} for where, doc_id in self.repeated],
             "failed": items(self.failed),
             "warnings": items(self.warnings),

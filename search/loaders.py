@@ -452,12 +452,16 @@ class _LineDecoder:
             except UnicodeDecodeError:
                 match = _detect(raw)
                 if match is None or match.encoding in ("utf_8", "utf-8"):
-                    raise ValueError("not UTF-8, and not text in another known encoding (GB18030/GBK, Big5)") from None
+                    raise ValueError(
+                        "not UTF-8, and not text in another known encoding (GB18030/GBK, Big5)"
+                    ) from None
                 self.encoding = match.encoding
         try:
             return raw.decode(self.encoding)
         except UnicodeDecodeError as error:
-            raise ValueError(f"undecodable as {self.encoding} (the file's encoding): {error.reason}") from None
+            raise ValueError(
+                f"undecodable as {self.encoding} (the file's encoding): {error.reason}"
+            ) from None
 
 
 def _load_jsonl(path: Path) -> Iterator[RawRecord | LoadError]:

@@ -301,7 +301,9 @@ _ONE_WORD_LINE = 8  # cec's annotated reports: a median line of a word or two
 def is_wrapped(lines: list[str]) -> bool:
     """Lines wrapped mid-sentence: most lines end without a sentence end, and
     they are either of one fixed width (fudan's typesetting) or a word each (cec)."""
-    open_lines = [line.rstrip() for line in lines[:-1] if line.strip() and not line.rstrip().endswith(_SENTENCE_END)]
+    open_lines = [
+        line.rstrip() for line in lines[:-1] if line.strip() and not line.rstrip().endswith(_SENTENCE_END)
+    ]
     # (the last line is the end of the text, not a wrap)
     filled = [line for line in lines if line.strip()]
     if len(open_lines) < 3 or len(open_lines) < 0.5 * len(filled):
@@ -310,7 +312,9 @@ def is_wrapped(lines: list[str]) -> bool:
     if lengths[len(lengths) // 2] <= _ONE_WORD_LINE:
         return True
     # Fixed width in characters (full-width digits, folded since) or in columns.
-    return any(_share_of_most_common(list(map(measure, open_lines))) >= 0.5 for measure in (len, _display_width))
+    return any(
+        _share_of_most_common(list(map(measure, open_lines))) >= 0.5 for measure in (len, _display_width)
+    )
 
 
 def _share_of_most_common(values: list[int]) -> float:
@@ -331,11 +335,23 @@ def join_wrapped_lines(text: str) -> str:
     joined = [lines[0]]
     for line in lines[1:]:
         previous = joined[-1]
-        if not line.strip() or not previous.strip() or line[:1].isspace() or previous.rstrip().endswith(_SENTENCE_END):
+        if (
+            not line.strip()
+            or not previous.strip()
+            or line[:1].isspace()
+            or previous.rstrip().endswith(_SENTENCE_END)
+        ):
             joined.append(line)
             continue
         # Latin words broken at a line end keep a space between them.
-        space = " " if previous[-1:].isascii() and previous[-1:].isalnum() and line[:1].isascii() and line[:1].isalnum() else ""
+        space = (
+            " "
+            if previous[-1:].isascii()
+            and previous[-1:].isalnum()
+            and line[:1].isascii()
+            and line[:1].isalnum()
+            else ""
+        )
         joined[-1] = previous.rstrip() + space + line
     return "\n".join(joined)
 

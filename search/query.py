@@ -267,5 +267,3 @@ def _substituted_words(clause: Clause) -> list[str]:
     if clause.quoted:
         return list(equivalents(clause.normalized))
     return [word for _, _, _, others in regional_spans(clause.text) for word in others]
-
-

@@ -279,7 +279,9 @@ class SearchIndex:
                 summary = document_summary(searcher.stored_fields(docnum))
                 members.append({key: summary[key] for key in ("id", "source", "date", "published", "title")})
         lead = story_lead(members)
-        members.sort(key=lambda member: (member["id"] != lead, published_key(member["published"]), member["id"]))
+        members.sort(
+            key=lambda member: (member["id"] != lead, published_key(member["published"]), member["id"])
+        )
         for member in members:
             member["lead"] = member["id"] == lead
         return {"id": story, "size": len(members), "lead": lead, "members": members}

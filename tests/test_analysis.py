@@ -59,9 +59,7 @@ def test_segment_words(text, words):
     assert segment_words(text) == words
 
 
-@pytest.mark.parametrize(
-    "place", ["管城回族区", "枣强县", "新乡市", "周口市", "衡水市", "长垣市"]
-)
+@pytest.mark.parametrize("place", ["管城回族区", "枣强县", "新乡市", "周口市", "衡水市", "长垣市"])
 def test_place_names_are_one_word(place):
     assert segment_words(f"在{place}召开") == ["在", place, "召开"]
 

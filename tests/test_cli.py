@@ -14,7 +14,10 @@ from search.cli import EXIT_INDEX, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, main
 def test_index_then_search_in_both_scripts(tmp_path, capsys):
     index_dir = str(tmp_path / "ix")
     assert main(["index", "--index-dir", index_dir, "--quiet", str(SEEDS)]) == EXIT_OK
-    assert "indexed 5, updated 0, unchanged 0, same text as 0, repeated id 0, failed 0, skipped 0" in capsys.readouterr().out
+    assert (
+        "indexed 5, updated 0, unchanged 0, same text as 0, repeated id 0, failed 0, skipped 0"
+        in capsys.readouterr().out
+    )
     assert main(["search", "--index-dir", index_dir, "新鄉"]) == EXIT_OK
     out = capsys.readouterr().out
     assert out.startswith("2 results")
@@ -42,7 +45,10 @@ def test_search_errors(tmp_path, capsys):
     assert "no xunwen index" in capsys.readouterr().err
     main(["index", "--index-dir", str(tmp_path / "ix"), "--quiet", str(SEEDS)])
     capsys.readouterr()
-    assert main(["search", "--index-dir", str(tmp_path / "ix"), "--date-from", "2018-13-01", "新乡"]) == EXIT_USAGE
+    assert (
+        main(["search", "--index-dir", str(tmp_path / "ix"), "--date-from", "2018-13-01", "新乡"])
+        == EXIT_USAGE
+    )
     assert "date_from" in capsys.readouterr().err
 
 
@@ -103,7 +109,9 @@ def test_serve_is_the_apps_command_and_the_library_imports_no_web(tmp_path):
     probe = "import sys, search.cli; search.cli.build_parser(); print(sorted(m for m in sys.modules if m.startswith('web')))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
     assert done.stdout.strip() == "[]"
-    library = subprocess.run([sys.executable, "-m", "search.cli", "serve"], capture_output=True, text=True, cwd=ROOT)
+    library = subprocess.run(
+        [sys.executable, "-m", "search.cli", "serve"], capture_output=True, text=True, cwd=ROOT
+    )
     assert library.returncode == EXIT_USAGE and "invalid choice: 'serve'" in library.stderr
     app = subprocess.run(
         [sys.executable, "-m", "web.cli", "search", "--index-dir", str(tmp_path / "none"), "x"],

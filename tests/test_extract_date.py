@@ -110,7 +110,10 @@ def test_explicit_dates(text, expected):
         # Only a target year: no publication year.
         ("新乡加快发展\n本报讯 3月5日上午,市委召开会议,提出到2025年建成国家创新型城市。", None),
         # Several candidate years, or a zodiac year against the context year: no date.
-        ("新乡2019年经济运行情况\n\n本报讯 3月5日上午，市政府今天召开2020年全市工作会议，部署全年任务。", None),
+        (
+            "新乡2019年经济运行情况\n\n本报讯 3月5日上午，市政府今天召开2020年全市工作会议，部署全年任务。",
+            None,
+        ),
         ("枣强县2021年虎年新春第一会\n\n本报讯 2月16日上午，枣强县召开新春第一会。", None),
         ("枣强县2022年虎年新春第一会\n\n本报讯 2月16日上午，枣强县召开新春第一会。", ("2022-02-16", "day")),
     ],

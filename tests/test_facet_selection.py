@@ -17,7 +17,9 @@ def years_of(index, query: str, filters: dict) -> dict[str, int]:
     """The years of every document that ``query`` and ``filters`` match, by a scan of the hits."""
     hits = index.search(query, filters, per_page=100)["hits"]
     assert len(hits) < 100
-    return dict(Counter(hit["published"][:4] if hit["published"] else "none" for hit in hits))  # none: undated
+    return dict(
+        Counter(hit["published"][:4] if hit["published"] else "none" for hit in hits)
+    )  # none: undated
 
 
 @pytest.mark.parametrize(

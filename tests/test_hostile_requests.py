@@ -266,7 +266,10 @@ def check_answer(status: int, content_type: str, body: str, expected: int, path:
         if status == 200:
             assert data["ok"] is True and data["total"] >= len(data["hits"])
         else:
-            assert data == {"ok": False, "error": data["error"], "status": status, "code": data["code"]} and data["error"]
+            assert (
+                data == {"ok": False, "error": data["error"], "status": status, "code": data["code"]}
+                and data["error"]
+            )
 
 
 @pytest.fixture(scope="module")

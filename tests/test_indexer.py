@@ -72,7 +72,10 @@ def test_bad_files_are_reported_and_good_ones_indexed(tmp_path):
     (folder / "empty.txt").write_bytes(b"")
     (folder / "binary.txt").write_bytes(bytes(range(256)) * 8)
     lines = [
-        json.dumps({"id": "j1", "title": "甲", "content": "新乡市发布通知。", "date": "2020-01-02"}, ensure_ascii=False),
+        json.dumps(
+            {"id": "j1", "title": "甲", "content": "新乡市发布通知。", "date": "2020-01-02"},
+            ensure_ascii=False,
+        ),
         "{not json",
         json.dumps({"id": "j3", "title": "丙", "content": "周口市举行活动。"}, ensure_ascii=False),
     ]
@@ -114,13 +117,17 @@ def test_a_replacement_that_fails_in_a_worker_keeps_the_old_version(tmp_path):
     from search.indexer import clean_record
     from search.loaders import RawRecord
 
-    old = [{"id": doc_id, "title": "旧版", "content": f"旧的正文{doc_id}。"} for doc_id in ("changed1", "kept1")]
+    old = [
+        {"id": doc_id, "title": "旧版", "content": f"旧的正文{doc_id}。"} for doc_id in ("changed1", "kept1")
+    ]
     first = tmp_path / "old.jsonl"
     first.write_text("\n".join(json.dumps(record, ensure_ascii=False) for record in old), encoding="utf-8")
     index_paths([first], tmp_path / "ix", procs=1)
     writer = PreparingWriter(open_or_create(tmp_path / "ix"), _fails_for_changed, procs=2)
     for doc_id in ("changed1", "kept1"):
-        writer.add_record(clean_record(RawRecord("new.jsonl", f"新的正文{doc_id}。", {"id": doc_id, "title": "新版"})))
+        writer.add_record(
+            clean_record(RawRecord("new.jsonl", f"新的正文{doc_id}。", {"id": doc_id, "title": "新版"}))
+        )
     writer.commit(replacing=["changed1", "kept1"])
     assert [failure.doc_id for failure in writer.failures] == ["changed1"]
     index = open_index(tmp_path / "ix")

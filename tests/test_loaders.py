@@ -29,7 +29,10 @@ SIMPLIFIED = seed_text("003")[:400]
         (b"\xef\xbb\xbf" + SIMPLIFIED.encode("utf-8"), SIMPLIFIED),
         (SIMPLIFIED.encode("gb18030"), SIMPLIFIED),
         (SIMPLIFIED.encode("gbk"), SIMPLIFIED),
-        (TRADITIONAL.encode("big5", errors="ignore"), TRADITIONAL.encode("big5", errors="ignore").decode("big5")),
+        (
+            TRADITIONAL.encode("big5", errors="ignore"),
+            TRADITIONAL.encode("big5", errors="ignore").decode("big5"),
+        ),
         (SIMPLIFIED.encode("utf-16"), SIMPLIFIED),
         (TRADITIONAL.encode("utf-16-be").join([b"\xfe\xff", b""]), TRADITIONAL),
     ],
@@ -90,11 +93,24 @@ def test_a_folder_of_good_and_bad_files(tmp_path):
     (tmp_path / "ignored.csv").write_text("a,b")
 
     items = list(iter_records([tmp_path]))
-    records = {item.location.replace(str(tmp_path) + "/", ""): item for item in items if isinstance(item, RawRecord)}
+    records = {
+        item.location.replace(str(tmp_path) + "/", ""): item for item in items if isinstance(item, RawRecord)
+    }
     errors = {(e.path.replace(str(tmp_path) + "/", ""), e.line): e.reason for e in items
               if isinstance(e, LoadError) and not e.skipped}  # fmt: skip
-    skipped = {e.path.replace(str(tmp_path) + "/", ""): e.reason for e in items if isinstance(e, LoadError) and e.skipped}
-    assert sorted(records) == ["big5.txt", "gbk.txt", "items.jsonl:1", "items.jsonl:4", "more.jsonl.gz:1", "sub/page.html"]
+    skipped = {
+        e.path.replace(str(tmp_path) + "/", ""): e.reason
+        for e in items
+        if isinstance(e, LoadError) and e.skipped
+    }
+    assert sorted(records) == [
+        "big5.txt",
+        "gbk.txt",
+        "items.jsonl:1",
+        "items.jsonl:4",
+        "more.jsonl.gz:1",
+        "sub/page.html",
+    ]
     assert records["gbk.txt"].text.startswith("郑州市召开会议")
     assert records["big5.txt"].text.startswith("臺北市召開會議")
     assert records["items.jsonl:4"].given == {"id": "d", "extra": 1}

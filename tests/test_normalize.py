@@ -226,7 +226,10 @@ FUDAN_WRAPPED = (
             "8200万光年之外的一个星系中的造父变星，得出宇宙中天体飞离地球的速度",
         ),
         # Paragraphs of ordinary news keep their lines.
-        ("新乡市召开会议。\n会议强调发展\n二〇二〇年\n各项工作。", "新乡市召开会议。\n会议强调发展\n二〇二〇年\n各项工作。"),
+        (
+            "新乡市召开会议。\n会议强调发展\n二〇二〇年\n各项工作。",
+            "新乡市召开会议。\n会议强调发展\n二〇二〇年\n各项工作。",
+        ),
         ("标题\n\n第一段。\n第二段。\n第三段。", "标题\n\n第一段。\n第二段。\n第三段。"),
         # Latin words broken at a wrap keep a space.
         ("使用\nCOVID\n19\n疫苗\n接种\n工作", "使用COVID 19疫苗接种工作"),
@@ -265,7 +268,9 @@ def test_index_of_another_analysis_must_be_rebuilt(tmp_path):
     from search.normalize import ANALYSIS_FILE
 
     source = tmp_path / "a.jsonl"
-    source.write_text(json.dumps({"id": "a", "title": "隨著", "content": "隨著經濟發展。"}, ensure_ascii=False) + "\n")
+    source.write_text(
+        json.dumps({"id": "a", "title": "隨著", "content": "隨著經濟發展。"}, ensure_ascii=False) + "\n"
+    )
     index_paths([source], tmp_path / "index", procs=1)
     assert open_index(tmp_path / "index").search("随着")["notes"] == []
     (tmp_path / "index" / ANALYSIS_FILE).write_text('{"version": 1}\n')  # as an older build left it

@@ -41,4 +41,6 @@ def test_readme_opens_with_the_two_setup_commands_and_ci_runs_the_second():
     head = README[:600]
     assert "python3 run.py serve" in head and "python3 run.py test" in head
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert [line for line in ci.splitlines() if line and not line.startswith("#")][-1] == "python3 run.py test"
+    assert [line for line in ci.splitlines() if line and not line.startswith("#")][
+        -1
+    ] == "python3 run.py test"

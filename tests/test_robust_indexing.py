@@ -101,7 +101,9 @@ def wait_for_no_orphans(index_dir: Path, timeout: float = 60.0) -> list[str]:
     """The processes still running for ``index_dir`` once they all stopped, or after ``timeout``."""
     deadline = time.monotonic() + timeout
     while True:
-        orphans = subprocess.run(["pgrep", "-f", str(index_dir)], capture_output=True, text=True).stdout.split()
+        orphans = subprocess.run(
+            ["pgrep", "-f", str(index_dir)], capture_output=True, text=True
+        ).stdout.split()
         if not orphans or time.monotonic() > deadline:
             return orphans
         time.sleep(0.2)  # polling for an event, not guessing how long it takes

@@ -116,7 +116,19 @@ def test_result_dict_shape(seeds_index):
     assert {"total", "hits", "facets", "took_ms", "page", "per_page"} <= set(result)
     assert result["total"] == 2 and len(result["hits"]) == 1
     hit = result["hits"][0]
-    assert {"id", "title", "date", "source", "province", "city", "county", "topics", "url", "path", "passages"} <= set(hit)
+    assert {
+        "id",
+        "title",
+        "date",
+        "source",
+        "province",
+        "city",
+        "county",
+        "topics",
+        "url",
+        "path",
+        "passages",
+    } <= set(hit)
     assert hit["path"].endswith(".txt")
 
 
@@ -132,7 +144,13 @@ def test_an_unknown_id_is_no_document_and_has_nothing_similar(seeds_index, doc_i
 
 
 def test_counts_under_several_filter_sets_equal_separate_counts(seeds_index):
-    filter_sets = [None, {"province": ["河南省"]}, {"region": ["新鄉"]}, {"year": ["2018"]}, {"province": ["广东省"]}]
+    filter_sets = [
+        None,
+        {"province": ["河南省"]},
+        {"region": ["新鄉"]},
+        {"year": ["2018"]},
+        {"province": ["广东省"]},
+    ]
     for query in ("新乡", "发展 source:河南日报", "", '"高质量发展"'):
         expected = [seeds_index.count(query, filters) for filters in filter_sets]
         assert seeds_index.counts(query, filter_sets) == expected

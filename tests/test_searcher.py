@@ -270,7 +270,9 @@ def test_threads_read_the_segments_in_place_and_follow_a_rebuild(tmp_path):
     index_paths([SEEDS], index_dir, procs=1)
     index = open_index(index_dir)
     totals = []
-    threads = [threading.Thread(target=lambda: totals.append(index.search("新乡")["total"])) for _ in range(4)]
+    threads = [
+        threading.Thread(target=lambda: totals.append(index.search("新乡")["total"])) for _ in range(4)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -65,7 +65,9 @@ def _segment_parts(ix) -> dict[str, bytes]:
     """Every file inside the index's one segment, named without the segment id."""
     (segment,) = ix._segments()
     storage = segment.open_compound_file(ix.storage)
-    return {name.replace(segment.segment_id(), "SEG"): storage.open_file(name).read() for name in storage.list()}
+    return {
+        name.replace(segment.segment_id(), "SEG"): storage.open_file(name).read() for name in storage.list()
+    }
 
 
 def _postings(ix) -> list[tuple]:
@@ -100,7 +102,9 @@ def test_in_whooshs_mode_the_segment_is_byte_for_byte_whooshs(tmp_path, monkeypa
         return original(fieldwriter, schema, lengths, pool, small_block=0, compress=zlib.compress)
 
     monkeypatch.setattr(segment_writer, "write_grouped_postings", like_whoosh)
-    monkeypatch.setattr(segment_writer, "_CHUNK_TERMS", 97)  # many chunks, terms of many blocks across their edges
+    monkeypatch.setattr(
+        segment_writer, "_CHUNK_TERMS", 97
+    )  # many chunks, terms of many blocks across their edges
     ours = _segment_parts(_build(tmp_path / "ours", GroupingSegmentWriter, documents))
     theirs = _segment_parts(whoosh_built)
     assert sorted(ours) == sorted(theirs)
@@ -135,8 +139,12 @@ def test_sealed_segments_hold_the_same_documents_and_postings(tmp_path, document
         for fieldname, text in [("body", "新乡"), ("body", "发展"), ("chars", "量发"), ("source", "新华社")]:
             assert searcher.doc_frequency(fieldname, text) == theirs.doc_frequency(fieldname, text)
             assert searcher.frequency(fieldname, text) == theirs.frequency(fieldname, text)
-            ids = sorted(searcher.stored_fields(n)["id"] for n in searcher.postings(fieldname, text).all_ids())
-            assert ids == sorted(theirs.stored_fields(n)["id"] for n in theirs.postings(fieldname, text).all_ids())
+            ids = sorted(
+                searcher.stored_fields(n)["id"] for n in searcher.postings(fieldname, text).all_ids()
+            )
+            assert ids == sorted(
+                theirs.stored_fields(n)["id"] for n in theirs.postings(fieldname, text).all_ids()
+            )
 
 
 def test_the_pool_yields_postings_as_whooshs_pool_would(documents, whoosh_built):

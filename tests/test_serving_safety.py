@@ -71,8 +71,12 @@ def live_index(tmp_path):
         yield index_dir, app.test_client(), server
 
 
-NO_INDEX = {"ok": False, "error": "the index is not there (deleted, or not built yet)", "status": 503,
-            "code": "index_unavailable"}
+NO_INDEX = {
+    "ok": False,
+    "error": "the index is not there (deleted, or not built yet)",
+    "status": 503,
+    "code": "index_unavailable",
+}
 
 
 def test_a_deleted_index_is_a_503_in_the_json_shape_and_an_error_page(live_index):
@@ -133,8 +137,12 @@ def truncate_toc(index_dir: Path) -> None:
 
 
 DAMAGES = {"truncated segment": truncate_segment, "corrupt TOC": corrupt_toc, "truncated TOC": truncate_toc}
-DAMAGED = {"ok": False, "error": "the index is damaged and must be rebuilt", "status": 503,
-           "code": "index_unavailable"}
+DAMAGED = {
+    "ok": False,
+    "error": "the index is damaged and must be rebuilt",
+    "status": 503,
+    "code": "index_unavailable",
+}
 
 
 @pytest.fixture
@@ -320,7 +328,9 @@ def test_a_source_with_bidi_controls_is_still_a_filter(bidi_client):
     _, client = bidi_client
     status, body = api_json(client, "/api/search?" + urlencode({"source": BIDI_ARTICLE["source"]}))
     assert (status, [hit["id"] for hit in body["hits"]]) == (200, ["bidi"])
-    assert [item["value"] for item in body["facets"]["source"] if item["value"] != "none"] == [BIDI_ARTICLE["source"]]
+    assert [item["value"] for item in body["facets"]["source"] if item["value"] != "none"] == [
+        BIDI_ARTICLE["source"]
+    ]
 
 
 # --- display conversion: the fast converter is OpenCC's output -----------------------

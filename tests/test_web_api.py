@@ -58,9 +58,13 @@ def test_search_answers_in_the_documented_shape(client):
         assert all(set(item) == {"value", "label", "count", "selected"} for item in values)
         known = [item for item in values if item["value"] != "none"]
         if name == "year":  # newest first
-            assert [item["value"] for item in known] == sorted((item["value"] for item in known), reverse=True)
+            assert [item["value"] for item in known] == sorted(
+                (item["value"] for item in known), reverse=True
+            )
         else:
-            assert [item["count"] for item in known] == sorted((item["count"] for item in known), reverse=True)
+            assert [item["count"] for item in known] == sorted(
+                (item["count"] for item in known), reverse=True
+            )
 
 
 @pytest.mark.parametrize(
@@ -214,7 +218,11 @@ def test_document_in_another_script_keeps_its_marks(client):
         ("/api/search?year=20l8", 400, "year must be four digits or none"),
         ("/api/search?month=2018-6", 400, "month must be YYYY-MM or none"),
         ("/api/search?sort=best", 400, "sort must be one of relevance, newest, oldest"),
-        ("/api/search?script=pinyin", 400, "script must be one of original, simplified, traditional, traditional-hk"),
+        (
+            "/api/search?script=pinyin",
+            400,
+            "script must be one of original, simplified, traditional, traditional-hk",
+        ),
         ("/api/search?q=" + "新" * 10_000, 400, "q is too long: at most 200 characters"),
         (
             "/api/doc/000_aafb63f222c135ea?script=x",
@@ -240,7 +248,10 @@ def test_other_methods_are_405_in_the_same_shape(client, method):
     response = getattr(client, method)("/api/search")
     assert response.status_code == 405
     assert response.get_json() == {
-        "ok": False, "error": response.get_json()["error"], "status": 405, "code": "method_not_allowed"
+        "ok": False,
+        "error": response.get_json()["error"],
+        "status": 405,
+        "code": "method_not_allowed",
     }
 
 
@@ -250,7 +261,10 @@ def test_missing_index_is_503_not_500(tmp_path):
     client = create_app({"INDEX_DIR": str(tmp_path / "none"), "TESTING": True}).test_client()
     result = api(client, "/api/search?q=新乡", 503)
     assert result == {
-        "ok": False, "error": "the index has not been built yet", "status": 503, "code": "index_unavailable"
+        "ok": False,
+        "error": "the index has not been built yet",
+        "status": 503,
+        "code": "index_unavailable",
     }
 
 

@@ -49,7 +49,9 @@ def test_search_page_shows_hits_with_marked_passages_in_both_scripts(client):
     assert "<mark>新鄉</mark>" in html and "<mark>新乡</mark>" in html
     assert '<p class="snippet">' in html
     assert 'href="/doc/000_aafb63f222c135ea?q=%E6%96%B0%E4%B9%A1"' in html
-    assert '<span class="date">2018-06-13</span>' in html and '<span class="source">河南日報</span>' in html  # 原文: as seed 000 writes it (來源:河南日報)
+    assert (
+        '<span class="date">2018-06-13</span>' in html and '<span class="source">河南日報</span>' in html
+    )  # 原文: as seed 000 writes it (來源:河南日報)
     assert '<span class="region">河南省 / 新乡市</span>' in html
     assert '<span class="topic">科技创新</span>' in html
     assert 'value="新乡"' in html  # the query stays in the box

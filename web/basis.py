@@ -94,11 +94,17 @@ PATTERNS: list[tuple[re.Pattern[str], Callable[..., str]]] = [
     (re.compile(r"keywords: (.*)"), _keywords),
     (re.compile(r"((?:title|dateline|lead|body): .+)"), _region_mentions),
     # How given categories became topics (search.extract.metadata._topics).
-    (re.compile(r"(.+); given category (.+): not a topic"),
-     lambda inner, names: f"{basis_label(inner)}；提供的分类“{names}”不是主题"),
+    (
+        re.compile(r"(.+); given category (.+): not a topic"),
+        lambda inner, names: f"{basis_label(inner)}；提供的分类“{names}”不是主题",
+    ),
     (re.compile(r"given category (.+): not a topic"), lambda names: f"提供的分类“{names}”不是主题"),
-    (re.compile(r"given \((.+)\)"),
-     lambda parts: "随文档提供（" + parts.replace(": not a topic", "：不是主题").replace("; ", "；") + "）"),
+    (
+        re.compile(r"given \((.+)\)"),
+        lambda parts: (
+            "随文档提供（" + parts.replace(": not a topic", "：不是主题").replace("; ", "；") + "）"
+        ),
+    ),
 ]
 
 

@@ -36,9 +36,7 @@ def error_response(status: int, message: str, title: str | None = None):
     if wants_json():
         return {"ok": False, "error": message, "status": status, "code": error_code(status, message)}, status
     try:
-        page = render_template(
-            "error.html", status=status, title=title, message=message
-        )
+        page = render_template("error.html", status=status, title=title, message=message)
     except Exception:  # a broken template must not hide the error itself
         current_app.logger.exception("error page failed")
         return f"{status} {title}", status, {"Content-Type": "text/plain; charset=utf-8"}

@@ -64,7 +64,10 @@ MESSAGES: list[tuple[re.Pattern[str], str]] = [
         "{name}须写成 年-月-日（如 2020-05-01），收到的是 {value}。",
     ),
     (re.compile(r"(?P<name>\w+) is not a valid date: (?P<value>.*)"), "{name} {value} 不是存在的日期。"),
-    (re.compile(r"region=none is not a filter: use province=none"), "地区不能选“未知”，请用省份=未知（province=none）。"),
+    (
+        re.compile(r"region=none is not a filter: use province=none"),
+        "地区不能选“未知”，请用省份=未知（province=none）。",
+    ),
     (re.compile(r"year must be four digits(?: or none)?"), "年份须是四位数字（如 2020），或 none（未知）。"),
     (re.compile(r"month must be YYYY-MM(?: or none)?"), "月份须写成 年-月（如 2020-05），或 none（未知）。"),
     (re.compile(r"unknown filter (?P<value>.*)"), "没有这个筛选条件：{value}。"),

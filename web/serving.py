@@ -33,7 +33,9 @@ class QueueDepthSummary(logging.Filter):
             self.deepest = max(self.deepest, depth)
             return False
         if self.held_back:
-            record.msg = f"{record.msg} ({self.held_back} more in the last {now - self.last_shown:.0f} s, deepest %d)"
+            record.msg = (
+                f"{record.msg} ({self.held_back} more in the last {now - self.last_shown:.0f} s, deepest %d)"
+            )
             record.args = (*record.args, max(self.deepest, depth))
         self.last_shown, self.held_back, self.deepest = now, 0, 0
         return True

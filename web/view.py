@@ -40,7 +40,9 @@ def search_url(params: SearchParams) -> str:
     return url_for("pages.search") + ("?" + query if query else "")
 
 
-def document_url(doc_id: str, q: str = "", script: str = "original", params: SearchParams | None = None) -> str:
+def document_url(
+    doc_id: str, q: str = "", script: str = "original", params: SearchParams | None = None
+) -> str:
     """A document's page; with ``params``, it carries the search it was found
     by (query, filters, sort, page, script), for its link back."""
     if params is not None:

@@ -29,7 +29,9 @@ def _budget(variable: str, default: int) -> int:
 
 CACHE_BUDGETS = {
     "term": _budget("XUNWEN_TERM_CACHE_BYTES", 32 << 20),  # posting arrays, 8 bytes a posting
-    "verbatim": _budget("XUNWEN_VERBATIM_CACHE_BYTES", 16 << 20),  # quoted texts and conditions, 1 byte a document
+    "verbatim": _budget(
+        "XUNWEN_VERBATIM_CACHE_BYTES", 16 << 20
+    ),  # quoted texts and conditions, 1 byte a document
     "similar": _budget("XUNWEN_SIMILAR_CACHE_BYTES", 4 << 20),  # similar articles' numbers
 }
 
@@ -99,7 +101,9 @@ class Generation:
     lengths: dict[str, np.ndarray] = field(default_factory=dict)
     terms: LRU = field(default_factory=lambda: LRU(CACHE_BUDGETS["term"], _postings_bytes))
     verbatim: LRU = field(default_factory=lambda: LRU(CACHE_BUDGETS["verbatim"], _cached_bytes))
-    similar: LRU = field(default_factory=lambda: LRU(CACHE_BUDGETS["similar"], lambda found: 64 + 8 * len(found)))
+    similar: LRU = field(
+        default_factory=lambda: LRU(CACHE_BUDGETS["similar"], lambda found: 64 + 8 * len(found))
+    )
     constant_scores: dict[tuple[str, str], float] = field(default_factory=dict)
     # (field, word) -> documents holding it, from the term table (distinctive
     # words look up thousands; one lookup reads every segment's table).

@@ -225,7 +225,9 @@ class _FieldPlan:
         blocks_per_term = self.blocks_per_term = (counts + blocklimit - 1) // blocklimit
         block_term = np.repeat(np.arange(len(self.terms)), blocks_per_term)
         first_block = self.first_block = np.cumsum(blocks_per_term) - blocks_per_term
-        start = self.block_start = term_start[block_term] + (np.arange(len(block_term)) - first_block[block_term]) * blocklimit
+        start = self.block_start = (
+            term_start[block_term] + (np.arange(len(block_term)) - first_block[block_term]) * blocklimit
+        )
         end = self.block_end = np.minimum(start + blocklimit, (term_start + counts)[block_term])
         del block_term
         # Document numbers, delta-encoded within each block (W3PostingsWriter._mini_ids).
@@ -372,7 +374,9 @@ def write_grouped_postings(fieldwriter: W3FieldWriter, schema, lengths_reader, p
         prefix = pack_ushort(fieldwriter._fieldid)
         fixedsize = fieldobj.format.fixed_value_size()
         # The field's arrays go once planned: memory peaks at one field's plan.
-        plan = _FieldPlan(pool.fields.pop(fieldname), _length_array(lengths_reader, fieldname), codec._blocklimit)
+        plan = _FieldPlan(
+            pool.fields.pop(fieldname), _length_array(lengths_reader, fieldname), codec._blocklimit
+        )
         # Values as W3PostingsWriter._mini_values keeps them (empty ones dropped).
         variable_size = fixedsize is None or fixedsize < 0
         no_values = () if variable_size else (None if fixedsize == 0 else b"")
@@ -393,7 +397,9 @@ def write_grouped_postings(fieldwriter: W3FieldWriter, schema, lengths_reader, p
                     if values is None:
                         block_values = no_values
                     elif variable_size:
-                        block_values = tuple(values[begin:end] if values_all_set else filter(None, values[begin:end]))
+                        block_values = tuple(
+                            values[begin:end] if values_all_set else filter(None, values[begin:end])
+                        )
                     elif fixedsize == 0:
                         block_values = None
                     else:

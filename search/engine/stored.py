@@ -66,7 +66,9 @@ def documents_holding(searcher, needles: list[tuple], candidates: np.ndarray) ->
     return kept
 
 
-def documents_meeting(searcher, condition: Condition, needles: tuple[str, ...], candidates: np.ndarray) -> list[int]:
+def documents_meeting(
+    searcher, condition: Condition, needles: tuple[str, ...], candidates: np.ndarray
+) -> list[int]:
     """The candidates whose normalized title or body meets ``condition``
     (``search.proximity``), each read once."""
     stored = StoredTexts(searcher)

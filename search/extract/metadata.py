@@ -179,7 +179,9 @@ def _is_category(name: str) -> bool:
 
 def _given_basis(mapped: dict[str, str | None]) -> str:
     """``given``, and how given categories became topics: ``given (地震 → 公共安全)``."""
-    renamed = [f"{name} → {topic}" for name, topic in mapped.items() if topic and to_simplified(name) != topic]
+    renamed = [
+        f"{name} → {topic}" for name, topic in mapped.items() if topic and to_simplified(name) != topic
+    ]
     dropped = [name for name, topic in mapped.items() if not topic and _is_category(name)]
     parts = renamed + ([f"{'、'.join(dropped)}: not a topic"] if dropped else [])
     return "given" + (f" ({'; '.join(parts)})" if parts else "")

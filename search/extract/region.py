@@ -203,7 +203,12 @@ def _zones(text: str, title: str | None) -> list[tuple[str, str]]:
     if dateline is None:
         return [("title", title), ("lead", lead), ("body", rest)]
     start, end = dateline.span()
-    return [("title", title), ("dateline", lead[start:end]), ("lead", lead[:start] + "\n" + lead[end:]), ("body", rest)]
+    return [
+        ("title", title),
+        ("dateline", lead[start:end]),
+        ("lead", lead[:start] + "\n" + lead[end:]),
+        ("body", rest),
+    ]
 
 
 def _normalize(text: str) -> str:

@@ -79,7 +79,18 @@ class Source:
         return asdict(self)
 
 
-_PAIRS = {"《": "》", "“": "”", '"': '"', "'": "'", "「": "」", "『": "』", "[": "]", "【": "】", "(": ")", "（": "）"}
+_PAIRS = {
+    "《": "》",
+    "“": "”",
+    '"': '"',
+    "'": "'",
+    "「": "」",
+    "『": "』",
+    "[": "]",
+    "【": "】",
+    "(": ")",
+    "（": "）",
+}
 _CLOSERS = {closer: opener for opener, closer in _PAIRS.items()}
 # "央视《新闻联播》(CCTV)", "新华社（北京）": a name with a note in brackets.
 _BRACKETED_NOTE_RE = re.compile(r"(.+?)\s*[(（]([^()（）]+)[)）]")
