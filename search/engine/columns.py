@@ -178,3 +178,55 @@ def count_facets(
         shown += [(value, 0) for value in selected if value not in present]
         facets[name] = (shown, len(counts) > FACET_LIMIT)
     return facets
+
+
+@dataclass
+class StoryColumn:
+    """Each document's story as a dense code (document number -> story code).
+
+    A document the story store does not name (no store, or written after it)
+    is a story of its own, so collapsing and counting never lose it. Codes
+    are dense (0 .. ``count`` - 1), so "which stories are among these
+    documents" is one boolean scatter, not a Python loop per hit.
+    """
+
+    codes: np.ndarray  # int64 per document: dense story code
+    story_ids: np.ndarray  # int64 per code: the store's story id, -1 for a story of its own
+    sizes: np.ndarray  # int64 per code: documents of the store in that story
+
+    @property
+    def count(self) -> int:
+        return len(self.story_ids)
+
+    @classmethod
+    def from_reader(cls, reader, ids: np.ndarray, stories: np.ndarray) -> StoryColumn:
+        """Read the id terms of ``reader`` and look each up in the store's ``ids``/``stories``."""
+        size = reader.doc_count_all()
+        story_of = dict(zip(ids.tolist(), stories.tolist(), strict=True))
+        raw = np.full(size, -1, dtype=np.int64)
+        for term in reader.lexicon("id"):
+            story = story_of.get(term.decode("utf-8"))
+            if story is not None:
+                raw[np.fromiter(reader.postings("id", term).all_ids(), dtype=np.int64)] = story
+        known, codes = np.unique(raw[raw >= 0], return_inverse=True)
+        alone = np.flatnonzero(raw < 0)
+        dense = np.empty(size, dtype=np.int64)
+        dense[raw >= 0] = codes
+        dense[alone] = len(known) + np.arange(len(alone))
+        story_ids = np.concatenate([known, np.full(len(alone), -1, dtype=np.int64)])
+        store_stories, store_sizes = np.unique(stories, return_counts=True)
+        story_sizes = np.concatenate(
+            [store_sizes[np.searchsorted(store_stories, known)], np.ones(len(alone), dtype=np.int64)]
+        ).astype(np.int64)
+        return cls(dense, story_ids, story_sizes)
+
+    def distinct(self, mask: np.ndarray) -> int:
+        """How many stories the documents of ``mask`` belong to."""
+        seen = np.zeros(self.count, dtype=bool)
+        seen[self.codes[mask]] = True
+        return int(np.count_nonzero(seen))
+
+    def first_of_each(self, ordered: np.ndarray) -> np.ndarray:
+        """The documents of ``ordered`` that come first in their story, in that order."""
+        _, first = np.unique(self.codes[ordered], return_index=True)
+        return ordered[np.sort(first)]
