@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from search.normalize import convert_for_display
 from search.plan import MatchPlan, plan_query
 from search.searcher import SearchIndex
 from web.display import document_for_display, hit_for_display
 from web.params import SearchParams, remove_filter
 
+MAX_REPRINTS_LISTED = 20  # under a collapsed hit; the document page lists them all
 MAX_RELAXATIONS = 10
 MAX_SUGGESTIONS = 5
 SIMILAR_ARTICLES = 5
@@ -23,9 +25,13 @@ def search_data(index: SearchIndex, params: SearchParams) -> dict[str, Any]:
     """One search, ready for JSON or a template (the query parsed and planned once)."""
     plan = plan_query(params.q)
     result = index.search(
-        params.q, params.filter_dict(), params.page, params.per_page, params.sort, plan=plan
-    )
+        params.q, params.filter_dict(), params.page, params.per_page, params.sort, plan=plan,
+        collapse=params.collapse, count=params.count,
+    )  # fmt: skip
     result["hits"] = [hit_for_display(hit, params.script) for hit in result["hits"]]
+    if params.collapse == "story":
+        for hit in result["hits"]:
+            hit["reprints"] = reprints(index, hit, params.script)
     result["script"] = params.script
     if result["total"] == 0:
         result["relaxations"] = relaxations(index, params, plan)
@@ -80,6 +86,17 @@ def document_data(
         "similar": similar,
         "story": story_data(index, doc_id),
     }
+
+
+def reprints(index: SearchIndex, hit: dict[str, Any], script: str) -> list[dict[str, Any]]:
+    """The other members of a hit's story (lead first, then by date), at most ``MAX_REPRINTS_LISTED``."""
+    if hit.get("story_size", 1) < 2:
+        return []
+    story = story_data(index, hit["id"]) or {"others": []}
+    return [
+        dict(member, title=convert_for_display(member["title"], script))
+        for member in story["others"][:MAX_REPRINTS_LISTED]
+    ]
 
 
 def story_data(index: SearchIndex, doc_id: str) -> dict[str, Any] | None:

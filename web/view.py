@@ -62,6 +62,10 @@ def chip_text(name: str, value: str) -> str:
     return value_label(name, value)
 
 
+# The toggle of a result page: one hit per story of reprints, or every document.
+COLLAPSE_LABELS = {"story": "合并转载", "none": "逐篇"}
+
+
 def search_view(data: dict[str, Any], params: SearchParams) -> dict[str, Any]:
     """Links, labels and the timeline of a result page."""
     return {
@@ -88,6 +92,11 @@ def search_view(data: dict[str, Any], params: SearchParams) -> dict[str, Any]:
             for sort, label in SORT_LABELS.items()
         ],
         "scripts": script_links(params.script, lambda script: search_url(params.replace(script=script))),
+        "collapses": [
+            {"label": label, "url": search_url(params.replace(collapse=collapse, page=1)),
+             "current": params.collapse == collapse}
+            for collapse, label in COLLAPSE_LABELS.items()
+        ],  # fmt: skip
         "pagination": pagination(data, params),
         # the search box keeps the filters; the date form keeps everything else
         "form_fields": params.replace(q="", page=1).pairs(),
@@ -110,7 +119,13 @@ def search_view(data: dict[str, Any], params: SearchParams) -> dict[str, Any]:
 
 
 def hit_view(hit: dict[str, Any], params: SearchParams) -> dict[str, Any]:
-    return {"url": document_url(hit["id"], params=params), "region": region_text(hit)}
+    return {
+        "url": document_url(hit["id"], params=params),
+        "region": region_text(hit),
+        "reprints": [
+            dict(member, url=document_url(member["id"], params=params)) for member in hit.get("reprints", [])
+        ],
+    }
 
 
 def script_links(current: str, url) -> list[dict[str, Any]]:
