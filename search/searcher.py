@@ -177,7 +177,10 @@ class SearchIndex:
             matched = np.bincount(stories.codes[match.final], minlength=stories.count)
             for hit, docnum in zip(hits, docnums, strict=True):
                 hit["story_matched"] = int(matched[stories.codes[docnum]])
-        counted = count_facets(match.columns, match.matched, match.filter_masks, match.filters)
+        counted = count_facets(
+            match.columns, match.matched, match.filter_masks, match.filters,
+            stories if count == "stories" else None,
+        )  # fmt: skip
         facets, truncated = results.facets(counted, match.filters)
         return {
             "query": query,

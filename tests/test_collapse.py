@@ -139,3 +139,34 @@ def reprinted_small(tmp_path) -> SearchIndex:
     )
     index_paths([source], tmp_path / "index", procs=1)
     return SearchIndex(tmp_path / "index")
+
+
+def stories_per_value(hits: list[dict], value) -> dict[str, int]:
+    """Facet value -> how many stories its hits belong to (the ground truth of ``count=stories``)."""
+    found: dict[str, set[int]] = {}
+    for hit in hits:
+        if value(hit):
+            found.setdefault(value(hit), set()).add(hit["story"])
+    return {key: len(stories) for key, stories in found.items()}
+
+
+FACET_VALUES = {"source": lambda hit: hit["source"], "year": lambda hit: (hit["published"] or "")[:4] or None}
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("query", ["", "中国", "发展"])
+@pytest.mark.parametrize("facet", sorted(FACET_VALUES))
+def test_facets_count_stories_like_grouping_the_hits_by_value(reprinted, query, facet):
+    documents, _ = every_hit(reprinted, query, None)
+    by_story = reprinted.search(query, count="stories")["facets"][facet]
+    by_document = reprinted.search(query)["facets"][facet]
+    assert {item["value"]: item["count"] for item in by_story} == stories_per_value(
+        documents, FACET_VALUES[facet]
+    )
+    documents_per_value = {}
+    for hit in documents:
+        key = FACET_VALUES[facet](hit)
+        documents_per_value[key] = documents_per_value.get(key, 0) + 1
+    assert {item["value"]: item["count"] for item in by_document} == {
+        key: count for key, count in documents_per_value.items() if key
+    }

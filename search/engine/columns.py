@@ -61,9 +61,9 @@ class FacetColumn:
             codes = codes[codes >= 0]
         return np.bincount(codes, minlength=len(self.values))
 
-    def counts(self, matched: np.ndarray) -> list[tuple[str, int]]:
-        """(value, count) over the matched documents, most frequent first."""
-        tally = self.tally(matched)
+    def counts(self, matched: np.ndarray, stories: StoryColumn | None = None) -> list[tuple[str, int]]:
+        """(value, count) over the matched documents (or their stories), most frequent first."""
+        tally = self.tally(matched) if stories is None else stories.tally(self, matched)
         codes = np.flatnonzero(tally)
         # Most frequent first, ties by value (stable over the value order of the lexicon).
         order = np.lexsort((codes, -tally[codes]))
@@ -158,11 +158,13 @@ def count_facets(
     matched: np.ndarray,
     filter_masks: dict[str, np.ndarray],
     filters: dict[str, list[str]],
+    stories: StoryColumn | None = None,
 ) -> dict[str, tuple[list[tuple[str, int]], bool]]:
     """Each facet's (value, count) pairs over the matches, and whether values
     were left out: the ``FACET_LIMIT`` most frequent, then every chosen value
     (with 0 if it has no match). A facet ignores its own filters (and a year
-    the month's), so other values of it can be chosen."""
+    the month's), so other values of it can be chosen. With ``stories``, a
+    value counts the stories of its documents."""
     facets = {}
     for name, column in columns.columns.items():
         if name == "month" and "year" not in filters:
@@ -172,7 +174,7 @@ def count_facets(
             if filter_name not in FACET_IGNORES.get(name, ()):
                 mask &= filter_mask
         selected = set(filters.get(name, []))
-        counts = column.counts(mask)
+        counts = column.counts(mask, stories)
         shown = counts[:FACET_LIMIT] + [pair for pair in counts[FACET_LIMIT:] if pair[0] in selected]
         present = {value for value, _ in shown}
         shown += [(value, 0) for value in selected if value not in present]
@@ -230,3 +232,15 @@ class StoryColumn:
         """The documents of ``ordered`` that come first in their story, in that order."""
         _, first = np.unique(self.codes[ordered], return_index=True)
         return ordered[np.sort(first)]
+
+    def tally(self, column: FacetColumn, matched: np.ndarray) -> np.ndarray:
+        """Stories per value code of ``column`` among the matched documents."""
+        if column.multi:
+            held = matched[column.pair_docs]
+            codes, stories = column.doc_codes[held], self.codes[column.pair_docs[held]]
+        else:
+            codes, stories = column.doc_codes[matched], self.codes[matched]
+            stories = stories[codes >= 0]
+            codes = codes[codes >= 0]
+        pairs = np.unique(codes * self.count + stories)  # each (value, story) once
+        return np.bincount(pairs // self.count, minlength=len(column.values))
