@@ -170,3 +170,42 @@ def test_facets_count_stories_like_grouping_the_hits_by_value(reprinted, query, 
     assert {item["value"]: item["count"] for item in by_document} == {
         key: count for key, count in documents_per_value.items() if key
     }
+
+
+def earliest_day_per_story(hits: list[dict]) -> dict[str, int]:
+    """Day -> stories whose earliest matching document is of that day (ground truth of a story trend)."""
+    earliest: dict[int, str] = {}
+    for hit in hits:
+        if hit["date"] and (hit["story"] not in earliest or hit["date"] < earliest[hit["story"]]):
+            earliest[hit["story"]] = hit["date"]
+    days: dict[str, int] = {}
+    for day in earliest.values():
+        days[day] = days.get(day, 0) + 1
+    return days
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("query", ["", "中国", "发展"])
+def test_trend_counts_each_story_once_at_its_earliest_match(reprinted, query):
+    from search.analytics import trend
+
+    documents, _ = every_hit(reprinted, query, None)
+    by_story = trend(reprinted, [query], interval="day", count="stories")
+    (series,) = by_story["series"]
+    assert series["total"] == len(grouped(documents))
+    assert {b["key"]: b["count"] for b in series["buckets"] if b["count"]} == earliest_day_per_story(
+        documents
+    )
+    (plain,) = trend(reprinted, [query], interval="day")["series"]
+    assert plain["total"] == len(documents) > series["total"]
+    assert by_story["collection_total"] == reprinted.search("", count="stories")["total"]
+
+
+@pytest.mark.corpus
+def test_export_rows_carry_the_story(reprinted):
+    from search.analytics import export_rows
+
+    documents, _ = every_hit(reprinted, "", None)
+    total, rows = export_rows(reprinted, "")
+    assert {row["id"]: row["story"] for row in rows} == {hit["id"]: hit["story"] for hit in documents}
+    assert total == len(documents) and len({hit["story"] for hit in documents}) < total

@@ -144,3 +144,32 @@ def test_browser_shows_the_collapsed_list_expands_it_and_toggles(driver, server)
     driver.find_element(By.LINK_TEXT, "逐篇").click()
     assert len(driver.find_elements(By.CSS_SELECTOR, "li.hit")) == 3
     assert not driver.find_elements(By.CSS_SELECTOR, "details.reprints")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "total", "collection"),
+    [("", 4, 4), ("count=stories", 2, 2), ("q=公路&count=stories", 1, 2)],
+)
+def test_api_trends_count_documents_or_stories(client, arguments, total, collection):
+    data = client.get(f"/api/trends?interval=day&{arguments}").get_json()
+    assert (data["series"][0]["total"], data["collection_total"]) == (total, collection)
+    if "stories" in arguments:  # the roads story counts on its earliest day, the 5th
+        assert {b["key"]: b["count"] for b in data["series"][0]["buckets"] if b["count"]}[
+            "2024-03-05"
+        ] == total
+
+
+def test_trends_page_offers_both_counts_and_a_bad_count_is_a_400(client):
+    page = client.get("/trends?count=stories").get_data(as_text=True)
+    assert '<option value="stories" selected>每篇报道（转载只算一次）</option>' in page
+    assert client.get("/api/trends?count=story").status_code == 400
+
+
+@pytest.mark.parametrize(("count", "expected"), [("documents", 4), ("stories", 2)])
+def test_cli_trends_count(story_index, capsys, count, expected):
+    import json
+
+    from search.cli import main
+
+    assert main(["trends", "--index-dir", str(story_index), "--count", count, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["series"][0]["total"] == expected

@@ -244,3 +244,13 @@ class StoryColumn:
             codes = codes[codes >= 0]
         pairs = np.unique(codes * self.count + stories)  # each (value, story) once
         return np.bincount(pairs // self.count, minlength=len(column.values))
+
+    def earliest_of_each(self, mask: np.ndarray, dates: np.ndarray) -> np.ndarray:
+        """``mask`` with one document per story left: its earliest dated one
+        (an undated one only where the story has no dated document there)."""
+        chosen = np.flatnonzero(mask)
+        known = dates[chosen]
+        order = np.lexsort((chosen, np.where(known > 0, known, np.iinfo(np.int64).max)))
+        result = np.zeros_like(mask)
+        result[self.first_of_each(chosen[order])] = True
+        return result
