@@ -8,6 +8,7 @@ and counting as a search: a trend's ``total`` is the search's ``total``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from search.analysis import distinct_words, is_word
 from search.engine import execute
 from search.engine.evaluate import Evaluation
 from search.plan import is_stop_word
-from search.request import QueryError, check_paging
+from search.request import COUNTS, QueryError, check_choice, check_paging
 from search.searcher import SearchIndex
 
 
@@ -93,8 +94,12 @@ def trend(
     filters: Mapping[str, Any] | None = None,
     interval: str = "auto",
     measure: str = "count",
+    count: str = "documents",
 ) -> dict[str, Any]:
-    """Matches per date bucket for up to five queries under the same filters."""
+    """Matches per date bucket for up to five queries under the same filters.
+
+    ``count="stories"``: a story of reprints counts once, in the bucket of its
+    earliest matching document (totals are stories, not documents)."""
     if not queries:
         queries = [""]
     if len(queries) > trends.MAX_SERIES:
@@ -103,7 +108,10 @@ def trend(
         raise QueryError(f"interval must be one of auto, {', '.join(trends.INTERVALS)}")
     if measure not in trends.MEASURES:
         raise QueryError(f"measure must be one of {', '.join(trends.MEASURES)}")
+    count = check_choice(count, "count", COUNTS, "documents")
     matches = [match(index, query, filters) for query in queries]
+    if count == "stories":
+        matches = [_by_story(index, found) for found in matches]
     first = matches[0]
     span = _span(first)
     if span is None:  # nothing dated at all
@@ -119,6 +127,7 @@ def trend(
     return {
         "interval": bucketed.interval,
         "measure": measure,
+        "count": count,
         "filters": first.filters,
         "series": [
             {"query": query, **trends.series(bucketed, found.final, collection), "notes": found.notes}
@@ -130,6 +139,16 @@ def trend(
         "collection_total": int(np.count_nonzero(first.collection)),
         "collection_undated": collection_undated,
     }
+
+
+def _by_story(index: SearchIndex, matched: Matched) -> Matched:
+    """``matched`` with one document per story, matches and collection alike."""
+    stories = index._story_column(matched.match.searcher)
+    return dataclasses.replace(
+        matched,
+        final=stories.earliest_of_each(matched.final, matched.dates),
+        collection=stories.earliest_of_each(matched.collection, matched.dates),
+    )
 
 
 def _span(matched: Matched) -> tuple[int, int] | None:
@@ -165,11 +184,14 @@ def export_rows(
     order = _ordered(index, matched, sort)
     scores = _scores(matched, order) if sort == "relevance" and len(order) else None
     searcher = matched.match.searcher
+    stories = index._story_column(searcher)
 
     def rows() -> Iterator[dict[str, Any]]:
         for number, docnum in enumerate(order.tolist()):
             stored = searcher.stored_fields(docnum)
             row = results.document_summary(stored)
+            story = int(stories.story_ids[stories.codes[docnum]])
+            row["story"] = story if story >= 0 else None  # None: the store does not know it yet
             shown = passages(stored.get("body", ""), matched.terms, limit=1)
             row["score"] = float(scores[number]) if scores is not None else None
             row["passage"] = shown[0].text if shown else ""

@@ -307,6 +307,8 @@ def _add_analysis_commands(commands) -> None:
     trends.add_argument("--interval", choices=("auto", "day", "week", "month", "year"), default="auto")
     trends.add_argument("--measure", choices=("count", "share"), default="count",
                         help="share: the query's count over all documents of the bucket (same filters)")  # fmt: skip
+    trends.add_argument("--count", choices=("documents", "stories"), default="documents",
+                        help="stories: a story of reprints counts once, at its earliest match")  # fmt: skip
     trends.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     trends.add_argument("--json", action="store_true", help="print the trend dict as JSON")
     _add_filters(trends)
@@ -364,7 +366,9 @@ def run_trends(args: argparse.Namespace) -> int:
     from search import analytics
 
     def run(index) -> int:
-        data = analytics.trend(index, args.queries or [""], _filters_of(args), args.interval, args.measure)
+        data = analytics.trend(
+            index, args.queries or [""], _filters_of(args), args.interval, args.measure, args.count
+        )
         if args.json:
             print(json.dumps(data, ensure_ascii=False, indent=2))
             return EXIT_OK

@@ -77,6 +77,9 @@ FACET_LIMIT = 50  # values shown per facet (chosen values always are)
 UNKNOWN = "none"
 
 SORTS = ("relevance", "newest", "oldest")
+# Reprints (issue 14): one hit per story or every document; count documents or stories.
+COLLAPSES = ("none", "story")
+COUNTS = ("documents", "stories")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 # The library cuts a longer query (and says so in the notes): every word is
@@ -227,3 +230,11 @@ def check_document_id(doc_id: str) -> str:
     if problem:
         raise QueryError(f"not a document id: {problem}")
     return doc_id
+
+
+def check_choice(value: Any, name: str, choices: tuple[str, ...], default: str) -> str:
+    """``value`` if it is one of ``choices`` (``default`` when empty), else ``QueryError``."""
+    value = value or default
+    if value not in choices:
+        raise QueryError(f"{name} must be one of {', '.join(choices)}")
+    return value

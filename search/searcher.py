@@ -21,7 +21,7 @@ import numpy as np
 from search import results
 from search.analysis_version import version_mismatch
 from search.engine import execute
-from search.engine.columns import FacetColumns, count_facets
+from search.engine.columns import FacetColumns, StoryColumn, count_facets
 from search.engine.evaluate import Evaluation
 from search.engine.generation import CACHE_BUDGETS, Generation, set_cache_budgets  # noqa: F401
 from search.engine.health import IndexFolder, damage_reported
@@ -32,11 +32,14 @@ from search.ranking import weighting
 # What a caller may ask is stated in ``search.request``; these names stay
 # importable from here (``from search.searcher import QueryError``).
 from search.request import (  # noqa: F401
+    COLLAPSES,
+    COUNTS,
     FILTER_NAMES,
     MAX_PAGE,
     MAX_PER_PAGE,
     SORTS,
     QueryError,
+    check_choice,
     check_paging,
     merge_query_filters,
     normalize_filters,
@@ -150,30 +153,52 @@ class SearchIndex:
         per_page: int = 10,
         sort: str | None = None,
         plan: MatchPlan | None = None,
+        collapse: str | None = None,
+        count: str | None = None,
     ) -> dict[str, Any]:
         """Search; return ``total``, ``hits``, ``facets``, ``took_ms`` and the request echoed.
 
-        ``plan``: the query already planned (``search.plan.plan_query(query)``)."""
+        ``plan``: the query already planned (``search.plan.plan_query(query)``).
+        ``collapse="story"``: one hit per story of reprints (its best-ranked
+        member), totals and pages in stories; ``count="stories"``: totals count
+        stories (``"none"`` and ``"documents"`` are the defaults)."""
         started = time.perf_counter()
         page, per_page, sort = check_paging(page, per_page, sort, query)
+        collapse = check_choice(collapse, "collapse", COLLAPSES, "none")
+        count = check_choice(count, "count", COUNTS, "documents")
         match = self._match(plan or plan_query(query), filters)
-        total = int(np.count_nonzero(match.final))
-        docnums = execute.page_docnums(match, sort, page, per_page)
+        documents = int(np.count_nonzero(match.final))
+        in_stories = collapse == "story" or count == "stories"
+        stories = self._story_column(match.searcher) if in_stories else None
+        story_total = stories.distinct(match.final) if stories is not None else None
+        listed = story_total if collapse == "story" else documents
+        docnums = execute.page_docnums(match, sort, page, per_page, stories if collapse == "story" else None)
         terms = match.plan.highlight_terms
         hits = [results.hit(match.searcher.stored_fields(docnum), terms) for docnum in docnums]
         for hit in hits:  # stories: issue 14
             hit.update(self._story_fields(match.searcher, hit["id"]))
-        counted = count_facets(match.columns, match.matched, match.filter_masks, match.filters)
+        if collapse == "story":  # how many of each story's members this search matched
+            matched = np.bincount(stories.codes[match.final], minlength=stories.count)
+            for hit, docnum in zip(hits, docnums, strict=True):
+                hit["story_matched"] = int(matched[stories.codes[docnum]])
+        counted = count_facets(
+            match.columns, match.matched, match.filter_masks, match.filters,
+            stories if count == "stories" else None,
+        )  # fmt: skip
         facets, truncated = results.facets(counted, match.filters)
         return {
             "query": query,
             "filters": match.filters,
             "sort": sort,
+            "collapse": collapse,
+            "count": count,
             "page": page,
             "per_page": per_page,
-            "total": total,
+            "total": story_total if in_stories else documents,
+            "total_documents": documents,
+            "total_stories": story_total,
             "all_words_total": execute.all_words_total(match),
-            "pages": max(1, -(-total // per_page)),
+            "pages": max(1, -(-listed // per_page)),
             "hits": hits,
             "facets": facets,
             "facets_truncated": truncated,
@@ -258,6 +283,17 @@ class SearchIndex:
         if cached is None or cached[0] != generation:
             cached = self._stories_cache = (generation, read_table(self.index_dir, generation))
         return cached[1]
+
+    def _story_column(self, searcher) -> StoryColumn:
+        """Each document's story as a NumPy column, built once per generation."""
+        table = self._story_table(searcher)
+        cached = getattr(self, "_story_column_cache", None)
+        if cached is None or cached[0] is not table or cached[1] != searcher.reader().generation():
+            ids = table.ids if table is not None else np.zeros(0, dtype=str)
+            stories = table.stories if table is not None else np.zeros(0, dtype=np.int64)
+            column = StoryColumn.from_reader(searcher.reader(), ids, stories)
+            cached = self._story_column_cache = (table, searcher.reader().generation(), column)
+        return cached[2]
 
     def _story_fields(self, searcher, doc_id: str) -> dict[str, Any]:
         """What a hit carries about its story: ``story`` (id or None) and ``story_size``."""

@@ -5,8 +5,10 @@ total or a plain scan of the stored text."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 
 import pytest
 
@@ -169,3 +171,15 @@ def test_trends_page_draws_the_chart_with_labels_and_links(client):
     assert page.status_code == 200
     assert text.count("<polyline") == 2 and "x-tick" in text and "y-tick" in text
     assert "/search?q=%E6%96%B0%E4%B9%A1&amp;year=" in text  # a bucket links to the search filtered to it
+
+
+def test_each_kwic_line_links_to_its_place_in_the_document(client):
+    data = client.get("/api/kwic", query_string={"q": "新乡", "per_page": 100}).get_json()
+    page = client.get("/kwic", query_string={"q": "新乡"}).get_data(as_text=True)
+    links = re.findall(r'<td class="match"><a href="([^"]+)"', page)
+    assert links and len(links) == min(10, len(data["lines"]))  # the page's first 10 lines
+    for link, line in zip(links, data["lines"], strict=False):
+        path, anchor = html.unescape(link).split("#")
+        assert anchor == f"at-{line['start']}"
+        document = client.get(path).get_data(as_text=True)
+        assert f'<mark id="{anchor}">' in document, (path, anchor)

@@ -64,7 +64,11 @@ def test_document_body_is_marked_and_converted():
     document = results.document({"id": "x", "title": "<新鄉>", "body": TRADITIONAL}, ["新乡"])
     shown = document_for_display(document, "original")
     assert shown["title_html"] == "&lt;<mark>新鄉</mark>&gt;"
-    assert shown["body_html"].count("<mark>新鄉</mark>") == 2
+    # Each mark of the body is a place a concordance line links to (#at-START).
+    assert re.findall(r'<mark id="at-(\d+)">新鄉</mark>', shown["body_html"]) == [
+        str(start) for start, _ in document["body_ranges"]
+    ]
+    assert len(document["body_ranges"]) == 2
 
 
 @given(st.text(max_size=200), st.lists(st.text(min_size=1, max_size=3), max_size=3))

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, render_template, request, st
 from werkzeug.datastructures import MultiDict
 
 from search import analytics, export, kwic, trends
-from search.request import QueryError
+from search.request import COUNTS, QueryError
 from web import chart, feed
 from web.index_store import get_index
 from web.params import SearchParams, parse_query_text, parse_search_params
@@ -24,6 +24,7 @@ from web.params import SearchParams, parse_query_text, parse_search_params
 blueprint = Blueprint("analysis", __name__)
 
 MEASURE_LABELS = {"count": "篇数", "share": "占比"}
+COUNT_LABELS = {"documents": "每篇文档", "stories": "每篇报道（转载只算一次）"}
 INTERVAL_LABELS = {"auto": "自动", "day": "日", "week": "周", "month": "月", "year": "年"}
 
 
@@ -67,7 +68,8 @@ def trend_data() -> dict:
     params = _params()
     interval = _choice("interval", ("auto", *trends.INTERVALS), "auto")
     measure = _choice("measure", trends.MEASURES, "count")
-    data = analytics.trend(get_index(), _queries(), params.filter_dict(), interval, measure)
+    count = _choice("count", COUNTS, "documents")  # stories: a story of reprints counts once
+    data = analytics.trend(get_index(), _queries(), params.filter_dict(), interval, measure, count)
     return {"params": params, **data}
 
 
@@ -149,6 +151,7 @@ def trends_page():
         else "",
         "intervals": INTERVAL_LABELS,
         "measures": MEASURE_LABELS,
+        "counts": COUNT_LABELS,
         "interval": request.args.get("interval") or "auto",
         "table": [
             {

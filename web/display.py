@@ -187,6 +187,7 @@ def marked_html(
     cut_before: bool = False,
     cut_after: bool = False,
     written: str | None = None,
+    anchors: bool = False,
 ) -> Markup:
     """``text`` as HTML in the display script: every character escaped, the
     ranges wrapped in ``<mark>`` (each piece converted on its own, all of them
@@ -194,11 +195,18 @@ def marked_html(
     html = []
     if script != "original" and written is None:
         written = text_script(text)
+    starts = iter(start for start, _ in ranges)
     for piece, marked in _pieces(text or "", ranges, cut_before, cut_after):
+        # With ``anchors`` each mark is a place to link to: ``#at-START`` (the
+        # concordance links every line to its match in the document).
+        start = next(starts) if marked else None
         if not piece:
             continue
         piece = escape(convert_text(piece, script, written) or "")
-        html.append(f"<mark>{piece}</mark>" if marked else piece)
+        if marked:
+            html.append(f'<mark id="at-{start}">{piece}</mark>' if anchors else f"<mark>{piece}</mark>")
+        else:
+            html.append(piece)
     return Markup("".join(html))
 
 
@@ -246,7 +254,11 @@ def document_for_display(document: dict[str, Any], script: str) -> dict[str, Any
     shown.update(_script_keys(written, script))
     for name in ("title", "body"):
         shown[f"{name}_html"] = marked_html(
-            document.get(name) or "", document.get(f"{name}_ranges", ()), script, written=written
+            document.get(name) or "",
+            document.get(f"{name}_ranges", ()),
+            script,
+            written=written,
+            anchors=name == "body",
         )
         shown[name] = convert_text(document.get(name), script, written)
     shown["source"] = strip_bidi(document.get("source"))

@@ -15,8 +15,9 @@ blueprint = Blueprint("pages", __name__)
 @blueprint.get("/")
 @blueprint.get("/search")
 def search():
-    """Results for the URL's query and filters; without either, the newest documents."""
-    params = parse_search_params(request.args, current_app.config["PER_PAGE"])
+    """Results for the URL's query and filters; without either, the newest documents.
+    Reprints are collapsed, one hit per story, unless the URL says ``collapse=none``."""
+    params = parse_search_params(request.args, current_app.config["PER_PAGE"], default_collapse="story")
     data = search_data(get_index(), params)
     view = search_view(data, params)
     return render_template(
@@ -29,7 +30,7 @@ def document(doc_id: str):
     """One document: the full text with the query marked, its metadata, similar articles."""
     # The page's URL carries the search the reader came from (validated like
     # any search), so that "返回搜索" and every link here keep it.
-    came_from = parse_search_params(request.args, current_app.config["PER_PAGE"])
+    came_from = parse_search_params(request.args, current_app.config["PER_PAGE"], default_collapse="story")
     data = document_data(get_index(), check_document_id(doc_id), came_from.q, came_from.script)
     if data is None:
         abort(404, description=f"没有这篇文档：{doc_id}")

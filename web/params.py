@@ -16,6 +16,8 @@ from werkzeug.datastructures import MultiDict
 
 from search.relax import without_filter
 from search.request import (
+    COLLAPSES,
+    COUNTS,
     DATE_FILTERS,
     FILTER_NAMES,
     MAX_ID_CHARS,
@@ -23,6 +25,7 @@ from search.request import (
     MAX_VALUE_CHARS,
     MAX_VALUES,
     QueryError,
+    check_choice,
     check_document_id,
     check_filter_values,
     check_paging,
@@ -50,6 +53,9 @@ class SearchParams:
     per_page: int = 10
     script: str = "original"
     default_per_page: int = 10
+    collapse: str = "none"  # "story": one hit per story of reprints
+    count: str = "documents"  # "stories": totals count stories
+    default_collapse: str = "none"  # the API lists documents, the pages stories
 
     def values(self, name: str) -> list[str]:
         return [value for key, value in self.filters if key == name]
@@ -95,6 +101,10 @@ class SearchParams:
             pairs.append(("per_page", str(self.per_page)))
         if self.script != "original":
             pairs.append(("script", self.script))
+        if self.collapse != self.default_collapse:
+            pairs.append(("collapse", self.collapse))
+        if self.count != "documents":
+            pairs.append(("count", self.count))
         if self.page != 1:
             pairs.append(("page", str(self.page)))
         return pairs
@@ -130,8 +140,12 @@ def _filters(args: MultiDict) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def parse_search_params(args: MultiDict, default_per_page: int = 10) -> SearchParams:
-    """Validate the arguments of a search (``QueryError`` for a bad one)."""
+def parse_search_params(
+    args: MultiDict, default_per_page: int = 10, default_collapse: str = "none"
+) -> SearchParams:
+    """Validate the arguments of a search (``QueryError`` for a bad one).
+
+    ``default_collapse``: ``none`` for the API, ``story`` for the pages."""
     q = parse_query_text(args)
     filters = _filters(args)
     sort = _first(args, "sort") or None
@@ -139,7 +153,20 @@ def parse_search_params(args: MultiDict, default_per_page: int = 10) -> SearchPa
         _first(args, "page", "1") or "1", _first(args, "per_page", str(default_per_page)) or default_per_page,
         sort, q,
     )  # fmt: skip
-    params = SearchParams(q, filters, sort, page, per_page, parse_script(args), default_per_page)
+    collapse = check_choice(_first(args, "collapse"), "collapse", COLLAPSES, default_collapse)
+    count = check_choice(_first(args, "count"), "count", COUNTS, "documents")
+    params = SearchParams(
+        q,
+        filters,
+        sort,
+        page,
+        per_page,
+        parse_script(args),
+        default_per_page,
+        collapse,
+        count,
+        default_collapse,
+    )
     normalize_filters(params.filter_dict())  # raises for a bad year, month or date
     return params
 

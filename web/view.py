@@ -82,6 +82,10 @@ def facet_labels(data: dict[str, Any], params: SearchParams) -> dict[tuple[str, 
     return labels
 
 
+# The toggle of a result page: one hit per story of reprints, or every document.
+COLLAPSE_LABELS = {"story": "合并转载", "none": "逐篇"}
+
+
 def search_view(data: dict[str, Any], params: SearchParams) -> dict[str, Any]:
     """Links, labels and the timeline of a result page."""
     labels = facet_labels(data, params)
@@ -109,6 +113,14 @@ def search_view(data: dict[str, Any], params: SearchParams) -> dict[str, Any]:
             for sort, label in SORT_LABELS.items()
         ],
         "scripts": script_links(params.script, lambda script: search_url(params.replace(script=script))),
+        "collapses": [
+            {
+                "label": label,
+                "url": search_url(params.replace(collapse=collapse, page=1)),
+                "current": params.collapse == collapse,
+            }
+            for collapse, label in COLLAPSE_LABELS.items()
+        ],  # fmt: skip
         "pagination": pagination(data, params),
         # the search box keeps the filters; the date form keeps everything else
         "form_fields": params.replace(q="", page=1).pairs(),
@@ -131,7 +143,13 @@ def search_view(data: dict[str, Any], params: SearchParams) -> dict[str, Any]:
 
 
 def hit_view(hit: dict[str, Any], params: SearchParams) -> dict[str, Any]:
-    return {"url": document_url(hit["id"], params=params), **labelled_facts(hit)}
+    return {
+        "url": document_url(hit["id"], params=params),
+        **labelled_facts(hit),
+        "reprints": [
+            dict(member, url=document_url(member["id"], params=params)) for member in hit.get("reprints", [])
+        ],
+    }
 
 
 def labelled_facts(item: dict[str, Any]) -> dict[str, Any]:
@@ -258,7 +276,7 @@ def safe_link(url: str | None) -> str | None:
 
 
 EXTRA_LABELS = {"title_original": "原标题"}  # fields the indexer adds to the given ones
-_MATCH_RE = re.compile(r"(?<!</mark>)<mark>")  # touching marks are one match
+_MATCH_RE = re.compile(r"(?<!</mark>)<mark[ >]")  # touching marks are one match (a mark may carry an id)
 
 
 def match_count(html: str) -> int:

@@ -79,9 +79,9 @@ class FacetColumn:
             codes = codes[codes >= 0]
         return np.bincount(codes, minlength=len(self.values))
 
-    def counts(self, matched: np.ndarray) -> list[tuple[str, int]]:
-        """(value, count) over the matched documents, most frequent first."""
-        tally = self.tally(matched)
+    def counts(self, matched: np.ndarray, stories: StoryColumn | None = None) -> list[tuple[str, int]]:
+        """(value, count) over the matched documents (or their stories), most frequent first."""
+        tally = self.tally(matched) if stories is None else stories.tally(self, matched)
         codes = np.flatnonzero(tally)
         # Most frequent first, ties by value (stable over the value order of the lexicon).
         order = np.lexsort((codes, -tally[codes]))
@@ -197,6 +197,7 @@ def count_facets(
     matched: np.ndarray,
     filter_masks: dict[str, np.ndarray],
     filters: dict[str, list[str]],
+    stories: StoryColumn | None = None,
 ) -> dict[str, tuple[list[tuple[str, int]], bool]]:
     """Each facet's (value, count) pairs over the matches, and whether values
     were left out: the ``FACET_LIMIT`` most frequent, then every chosen value
@@ -204,7 +205,7 @@ def count_facets(
     no value (when there are any or it is chosen). Years are newest first,
     months in calendar order, other values most frequent first. A facet
     ignores its own filters (and a year the month's), so other values of it
-    can be chosen."""
+    can be chosen. With ``stories``, a value counts the stories of its documents."""
     facets = {}
     for name, column in columns.columns.items():
         if name == "month" and not set(filters.get("year", [])) - {UNKNOWN}:
@@ -214,13 +215,14 @@ def count_facets(
             if filter_name not in FACET_IGNORES.get(name, ()):
                 mask &= filter_mask
         selected = set(filters.get(name, []))
-        counts = column.counts(mask)
+        counts = column.counts(mask, stories)
         shown = counts[:FACET_LIMIT] + [pair for pair in counts[FACET_LIMIT:] if pair[0] in selected]
         present = {value for value, _ in shown}
         shown += [(value, 0) for value in selected if value not in present and value != UNKNOWN]
         if name in _DATE_ORDER:
             shown.sort(key=lambda pair: pair[0], reverse=_DATE_ORDER[name] == "newest")
-        unknown = column.unknown(mask)
+        # Stories or documents, as the values are counted.
+        unknown = column.unknown(mask) if stories is None else stories.distinct(mask & ~column.valued)
         if unknown or UNKNOWN in selected:
             shown.append((UNKNOWN, unknown))
         facets[name] = (shown, len(counts) > FACET_LIMIT)
@@ -231,3 +233,77 @@ def count_facets(
 # archive is read from now backwards, and the first eight are shown before
 # "更多"), the months of a chosen year in calendar order.
 _DATE_ORDER = {"year": "newest", "month": "calendar"}
+
+
+@dataclass
+class StoryColumn:
+    """Each document's story as a dense code (document number -> story code).
+
+    A document the story store does not name (no store, or written after it)
+    is a story of its own, so collapsing and counting never lose it. Codes
+    are dense (0 .. ``count`` - 1), so "which stories are among these
+    documents" is one boolean scatter, not a Python loop per hit.
+    """
+
+    codes: np.ndarray  # int64 per document: dense story code
+    story_ids: np.ndarray  # int64 per code: the store's story id, -1 for a story of its own
+    sizes: np.ndarray  # int64 per code: documents of the store in that story
+
+    @property
+    def count(self) -> int:
+        return len(self.story_ids)
+
+    @classmethod
+    def from_reader(cls, reader, ids: np.ndarray, stories: np.ndarray) -> StoryColumn:
+        """Read the id terms of ``reader`` and look each up in the store's ``ids``/``stories``."""
+        size = reader.doc_count_all()
+        story_of = dict(zip(ids.tolist(), stories.tolist(), strict=True))
+        raw = np.full(size, -1, dtype=np.int64)
+        for term in reader.lexicon("id"):
+            story = story_of.get(term.decode("utf-8"))
+            if story is not None:
+                raw[np.fromiter(reader.postings("id", term).all_ids(), dtype=np.int64)] = story
+        known, codes = np.unique(raw[raw >= 0], return_inverse=True)
+        alone = np.flatnonzero(raw < 0)
+        dense = np.empty(size, dtype=np.int64)
+        dense[raw >= 0] = codes
+        dense[alone] = len(known) + np.arange(len(alone))
+        story_ids = np.concatenate([known, np.full(len(alone), -1, dtype=np.int64)])
+        store_stories, store_sizes = np.unique(stories, return_counts=True)
+        story_sizes = np.concatenate(
+            [store_sizes[np.searchsorted(store_stories, known)], np.ones(len(alone), dtype=np.int64)]
+        ).astype(np.int64)
+        return cls(dense, story_ids, story_sizes)
+
+    def distinct(self, mask: np.ndarray) -> int:
+        """How many stories the documents of ``mask`` belong to."""
+        seen = np.zeros(self.count, dtype=bool)
+        seen[self.codes[mask]] = True
+        return int(np.count_nonzero(seen))
+
+    def first_of_each(self, ordered: np.ndarray) -> np.ndarray:
+        """The documents of ``ordered`` that come first in their story, in that order."""
+        _, first = np.unique(self.codes[ordered], return_index=True)
+        return ordered[np.sort(first)]
+
+    def tally(self, column: FacetColumn, matched: np.ndarray) -> np.ndarray:
+        """Stories per value code of ``column`` among the matched documents."""
+        if column.multi:
+            held = matched[column.pair_docs]
+            codes, stories = column.doc_codes[held], self.codes[column.pair_docs[held]]
+        else:
+            codes, stories = column.doc_codes[matched], self.codes[matched]
+            stories = stories[codes >= 0]
+            codes = codes[codes >= 0]
+        pairs = np.unique(codes * self.count + stories)  # each (value, story) once
+        return np.bincount(pairs // self.count, minlength=len(column.values))
+
+    def earliest_of_each(self, mask: np.ndarray, dates: np.ndarray) -> np.ndarray:
+        """``mask`` with one document per story left: its earliest dated one
+        (an undated one only where the story has no dated document there)."""
+        chosen = np.flatnonzero(mask)
+        known = dates[chosen]
+        order = np.lexsort((chosen, np.where(known > 0, known, np.iinfo(np.int64).max)))
+        result = np.zeros_like(mask)
+        result[self.first_of_each(chosen[order])] = True
+        return result

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from whoosh import query as wq
 
-from search.engine.columns import FacetColumns
+from search.engine.columns import FacetColumns, StoryColumn
 from search.engine.evaluate import Evaluation, best, top
 from search.engine.generation import Generation
 from search.engine.stored import documents_holding, documents_meeting
@@ -194,8 +194,11 @@ def filter_masks(filters: Mapping[str, list[str]], columns: FacetColumns) -> dic
 # -- ranking -----------------------------------------------------------------
 
 
-def page_docnums(match: Match, sort: str, page: int, per_page: int) -> list[int]:
-    """The document numbers of one page of the matches, in ``sort`` order."""
+def page_docnums(
+    match: Match, sort: str, page: int, per_page: int, stories: StoryColumn | None = None
+) -> list[int]:
+    """The document numbers of one page of the matches, in ``sort`` order;
+    with ``stories``, one per story: the member that ranks first."""
     first = (page - 1) * per_page
     candidates = np.flatnonzero(match.final)
     if first >= len(candidates):
@@ -206,9 +209,28 @@ def page_docnums(match: Match, sort: str, page: int, per_page: int) -> list[int]
             order = np.lexsort((candidates, -dates))
         else:  # undated documents last, not first
             order = np.lexsort((candidates, np.where(dates > 0, dates, np.iinfo(np.int64).max)))
-        return [int(d) for d in candidates[order][first : first + per_page]]
+        ordered = candidates[order]
+        if stories is not None:
+            ordered = stories.first_of_each(ordered)
+        return [int(d) for d in ordered[first : first + per_page]]
+    if stories is not None:
+        return rank_stories(match, candidates, stories, first + per_page)[first : first + per_page]
     ranked = rank(match, candidates, first + per_page)
     return ranked[first : first + per_page]
+
+
+def rank_stories(match: Match, candidates: np.ndarray, stories: StoryColumn, wanted: int) -> list[int]:
+    """The best-ranked member of each of the ``wanted`` best stories: the
+    ranked documents with later members of a story left out. Ranks more
+    documents (doubling) until ``wanted`` stories are among them."""
+    wanted = min(wanted, stories.distinct(match.final))
+    depth = wanted
+    while True:
+        ranked = np.array(rank(match, candidates, depth), dtype=np.int64)
+        leaders = stories.first_of_each(ranked) if len(ranked) else ranked
+        if len(leaders) >= wanted or depth >= len(candidates):
+            return [int(d) for d in leaders[:wanted]]
+        depth = min(len(candidates), depth * 2)
 
 
 def rank(match: Match, candidates: np.ndarray, wanted: int) -> list[int]:
