@@ -468,11 +468,21 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def xunwen_serve(tmp_path_factory):
-    """``xunwen serve`` in its own process on a small index: its port."""
+    """``xunwen serve --server waitress`` in its own process on a small index: its port."""
+    yield from serving(tmp_path_factory, "waitress")
+
+
+@pytest.fixture(scope="module")
+def gunicorn_serve(tmp_path_factory):
+    """``xunwen serve`` with its default server on POSIX (gunicorn, 2 workers): its port."""
+    yield from serving(tmp_path_factory, "gunicorn", "--workers", "2")
+
+
+def serving(tmp_path_factory, server: str, *options: str):
     index_dir = build_index(tmp_path_factory.mktemp("serve") / "index", [article(n) for n in range(2)])
     port = free_port()
-    process = subprocess.Popen([PYTHON, "-m", "web.cli", "serve", "--server", "waitress", "--index-dir", str(index_dir),
-                                "--port", str(port)],
+    process = subprocess.Popen([PYTHON, "-m", "web.cli", "serve", "--server", server, *options,
+                                "--index-dir", str(index_dir), "--port", str(port)],
                                stderr=subprocess.PIPE, text=True, env=ENV, cwd=ROOT)  # fmt: skip
     try:
         for line in process.stderr:  # it says so once the index is open and it listens
@@ -524,6 +534,21 @@ def raw_request(port: int, request: bytes) -> tuple[str, dict[str, str]]:
 def test_waitress_error_responses_carry_the_security_headers(xunwen_serve, request_bytes, status):
     status_line, headers = raw_request(xunwen_serve, request_bytes)
     assert status_line == status
+    assert {name: headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",  # the app's own answer, for comparison
+        b"GARBAGE\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 300_000 + b"\r\n\r\n",
+    ],
+)
+def test_gunicorn_error_responses_carry_the_security_headers(gunicorn_serve, request_bytes):
+    status_line, headers = raw_request(gunicorn_serve, request_bytes)
+    assert status_line.startswith(("HTTP/1.1 200", "HTTP/1.1 400", "HTTP/1.1 431")), status_line
     assert {name: headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
 
 

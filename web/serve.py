@@ -129,8 +129,10 @@ def serve_gunicorn(
     """``workers`` processes of ``threads`` threads behind one port (gunicorn)."""
     from gunicorn.app.base import BaseApplication
 
-    from web import create_app
+    from web import SECURITY_HEADERS, create_app
+    from web.serving import add_headers_to_gunicorn_errors
 
+    add_headers_to_gunicorn_errors(SECURITY_HEADERS)  # its own 400 pages too (it forks: set before)
     options = gunicorn_options(host, port, workers, threads, preload)
     note = f"{banner} (gunicorn, {options['workers']} processes x {options['threads']} threads)"
 

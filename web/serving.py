@@ -65,3 +65,35 @@ def add_headers_to_waitress_errors(headers: Mapping[str, str]) -> None:
         original(task)
 
     ErrorTask.execute = execute
+
+
+def add_headers_to_gunicorn_errors(headers: Mapping[str, str]) -> None:
+    """Give the responses gunicorn makes itself (400 for a malformed request line,
+    431-like refusals of oversized headers, ...) these headers too: its workers
+    write them with ``gunicorn.util.write_error``, which this replaces."""
+    import html
+    import textwrap
+
+    from gunicorn import util
+
+    if getattr(util.write_error, "xunwen_headers", False):  # installing twice adds once
+        return
+    extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+
+    def write_error(sock, status_int, reason, mesg):
+        body = textwrap.dedent(
+            """\
+            <html>
+              <head><title>%(reason)s</title></head>
+              <body><h1><p>%(reason)s</p></h1>%(mesg)s</body>
+            </html>
+            """
+        ) % {"reason": html.escape(reason), "mesg": html.escape(mesg)}
+        response = (
+            f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: text/html\r\n"
+            f"Content-Length: {len(body)}\r\n{extra}\r\n{body}"
+        )
+        util.write_nonblock(sock, response.encode("latin1"))
+
+    write_error.xunwen_headers = True
+    util.write_error = write_error
