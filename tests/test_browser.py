@@ -8,15 +8,8 @@ downloads anything. Skipped when either is absent.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-import threading
-from pathlib import Path
-
 import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
+from browser_support import CHROMEDRIVER, CHROMIUM, chromium, live_app
 
 pytestmark = [
     pytest.mark.browser,
@@ -24,43 +17,19 @@ pytestmark = [
         not (CHROMIUM.exists() and CHROMEDRIVER.exists()), reason="needs /usr/bin/chromium and chromedriver"
     ),
 ]
-CHROMIUM_ARGS = (
-    "--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update "
-    "--disable-sync --no-first-run --disable-dev-shm-usage --window-size=1280,900"
-).split()
 
 
 @pytest.fixture(scope="module")
 def server(web_index_dir):
     """The app under waitress on a free port of 127.0.0.1."""
-    from waitress.server import create_server
-
-    from web import create_app
-
-    app = create_app({"INDEX_DIR": str(web_index_dir)})
-    wsgi = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=wsgi.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{wsgi.effective_port}"
-    wsgi.close()
-    thread.join(timeout=5)
+    with live_app(web_index_dir, threads=4) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def driver():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="xunwen-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in (*CHROMIUM_ARGS, f"--user-data-dir={profile}"):
-        options.add_argument(argument)
-    browser = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    browser.implicitly_wait(2)
-    yield browser
-    browser.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with chromium() as browser:
+        yield browser
 
 
 def css(driver, selector):

@@ -3,13 +3,10 @@ page's toggle and its "另有 N 篇转载" list (the test client and headless Ch
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-import threading
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMEDRIVER, CHROMIUM, CHROMIUM_ARGS
+from browser_support import chromium, live_app
 from test_stories import ORIGINALS, REPRINT, write_jsonl
 
 from search.indexer import index_paths
@@ -94,35 +91,14 @@ def test_result_page_collapses_by_default_and_toggles(client):
 
 @pytest.fixture(scope="module")
 def server(story_index):
-    from waitress.server import create_server
-
-    from web import create_app
-
-    wsgi = create_server(create_app({"INDEX_DIR": str(story_index)}), host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=wsgi.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{wsgi.effective_port}"
-    wsgi.close()
-    thread.join(timeout=5)
+    with live_app(story_index, threads=2) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def driver():
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip("needs /usr/bin/chromium and chromedriver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="xunwen-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in (*CHROMIUM_ARGS, f"--user-data-dir={profile}"):
-        options.add_argument(argument)
-    browser = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    browser.implicitly_wait(2)
-    yield browser
-    browser.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.mark.browser

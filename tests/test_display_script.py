@@ -8,13 +8,11 @@ import gzip
 import itertools
 import json
 import re
-import shutil
-import tempfile
-import threading
 from html import unescape
 from pathlib import Path
 
 import pytest
+from browser_support import CHROMEDRIVER, CHROMIUM, chromium, live_app
 
 from search.normalize import to_simplified
 from search.script import text_script, to_reader, to_traditional_name
@@ -253,40 +251,17 @@ def test_filter_values_of_either_script_find_the_same(client):
 
 # --- in headless Chromium -------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-
 
 @pytest.fixture(scope="module")
 def server(index_dir):
-    from waitress.server import create_server
-
-    from web import create_app
-
-    wsgi = create_server(create_app({"INDEX_DIR": str(index_dir)}), host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=wsgi.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{wsgi.effective_port}"
-    wsgi.close()
-    thread.join(timeout=5)
+    with live_app(index_dir, threads=2) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def driver():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="xunwen-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--no-first-run", "--window-size=1280,900", f"--user-data-dir={profile}"):  # fmt: skip
-        options.add_argument(argument)
-    browser = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    browser.implicitly_wait(2)
-    yield browser
-    browser.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.mark.browser
