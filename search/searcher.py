@@ -78,7 +78,7 @@ class SearchIndex:
             # Not ``current.refresh()``: Whoosh 2.7's reader reuse keeps the
             # segments of the old generation alongside the new ones, so after a
             # merge or a rebuild every document was counted twice. Opening anew
-            # is cheap: the segments' bytes are shared (``share_segment_bytes``).
+            # is cheap: segments are read in place from their memory maps (``search.engine.fixes``).
             current.close()
             current = None
         if current is None:

@@ -111,10 +111,6 @@ def _open_compound_file(self, storage):
     return _MappedCompoundStorage(storage.open_file(name), use_mmap=storage.supports_mmap)
 
 
-def share_segment_bytes() -> None:
-    """Kept for callers of the earlier design: parts are always read in place now."""
-
-
 def apply() -> None:
     """Install both fixes (idempotent)."""
     if whoosh3.W3PerDocReader._cached_reader is not _cached_reader:

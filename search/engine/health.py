@@ -99,12 +99,11 @@ def check_segments(ix) -> None:
 
 
 def open_checked(index_dir: str | Path):
-    """The Whoosh index in ``index_dir`` opened for searching (the fixes applied,
-    segment bytes shared per process), checked (``IndexMissing``, ``IndexDamaged``)."""
+    """The Whoosh index in ``index_dir`` opened for searching (the fixes applied:
+    segments read in place from their memory maps), checked (``IndexMissing``, ``IndexDamaged``)."""
     if toc_identity(index_dir) is None:  # not whoosh's exists_in: it opens the index to see
         raise IndexMissing(f"no xunwen index in {index_dir}")
     fixes.apply()
-    fixes.share_segment_bytes()  # one copy of the index per process, not per thread
     with damage_reported(index_dir):
         ix = whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
         check_segments(ix)
