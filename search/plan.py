@@ -61,7 +61,10 @@ class ClausePlan:
     def key(self) -> tuple[str, bool]:
         """The verbatim cache key: the normalized text and whether in titles only
         (with how it is held, where that differs from a plain quoted text)."""
-        kind = ("bounded",) if self.bounded else ("words",) if self.sure is not None else ()
+        # A code's match is narrowed by the words beside it (西部12 -> 12 and 西部):
+        # keyed by the needle alone, its verified documents would stand in for
+        # every later clause with that code (``12`` finding only 西部's).
+        kind = ("bounded", self.clause.normalized) if self.bounded else ("words",) if self.sure is not None else ()
         return (self.needle, self.title_only, *kind)
 
     @property
@@ -153,7 +156,7 @@ def build_plan(parsed: ParsedQuery) -> MatchPlan:
         scoring=scoring_query(parsed),
         highlight_terms=tuple(highlight_terms(parsed)),
         conditions=tuple(plan_condition(condition) for condition in parsed.conditions),
-        exact=() if long_words is not None else exact_texts(parsed),
+        exact=sentence_texts(parsed) if long_words is not None else exact_texts(parsed),
     )
 
 
@@ -283,6 +286,27 @@ def exact_texts(parsed: ParsedQuery) -> tuple[ClausePlan, ...]:
         verbatim = verbatim_query(normalized)
         if verbatim is not None:
             exact.append(ClausePlan(clause, verbatim, True, True, normalized, clause.field == "title"))
+    return tuple({plan.key: plan for plan in exact}.values())
+
+
+# A natural-language query's text held verbatim, at least this long, ranks its holders first.
+SENTENCE_EXACT_CHARS = 6
+_END_PUNCTUATION = re.compile(r"^[^\w]+|[^\w]+$")
+
+
+def sentence_texts(parsed: ParsedQuery) -> tuple[ClausePlan, ...]:
+    """The texts whose verbatim holders rank first in a natural-language
+    query: each unquoted clause as typed, without the punctuation at its ends.
+    A document quoting a whole sentence of the query is the one asked for,
+    however few of the rarer words elsewhere match (the known-item evaluation)."""
+    exact = []
+    for clause in parsed.clauses():
+        if clause.quoted or clause.field is not None:
+            continue
+        normalized = _END_PUNCTUATION.sub("", clause.normalized)
+        verbatim = verbatim_query(normalized) if len(normalized) >= SENTENCE_EXACT_CHARS else None
+        if verbatim is not None:
+            exact.append(ClausePlan(Clause(normalized), verbatim, True, True, normalized))
     return tuple({plan.key: plan for plan in exact}.values())
 
 

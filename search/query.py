@@ -206,9 +206,9 @@ MAX_EQUIVALENT_CLAUSES = 8
 
 def regional_alternatives(clause: Clause) -> list[Clause]:
     """The clause with its words replaced by their regional equivalents (软件 -> 软体):
-    each word of an unquoted clause, a quoted text only when it is a whole table entry."""
+    each word of an unquoted clause; a quoted text is searched as written."""
     if clause.quoted:
-        return [Clause(word, True, clause.field, clause.text) for word in equivalents(clause.normalized)]
+        return []
     choices = regional_spans(clause.text)
     alternatives: list[Clause] = []
     for picks in itertools.product(*[(word, *others) for _, _, word, others in choices]):
@@ -253,17 +253,22 @@ def add_regional_equivalents(parsed: ParsedQuery) -> None:
         return
     parsed.regional_added = True
     searched: list[str] = []
+    left_out: list[str] = []  # of quoted texts: quotes are the way to count one form alone
     for clauses in (*parsed.groups, parsed.excluded):
         for clause in list(clauses):
             for alternative in regional_alternatives(clause):
                 if alternative.text not in {c.text for c in clauses}:
                     clauses.append(alternative)
-            searched.extend(as_written(w) for w in _substituted_words(clause))
+            if clause.quoted:  # ("特朗普" OR "川普" leaves nothing out)
+                typed = {c.normalized for c in clauses}
+                left_out.extend(as_written(w) for w in equivalents(clause.normalized) if w not in typed)
+            else:
+                searched.extend(as_written(w) for _, _, _, others in regional_spans(clause.text) for w in others)
     if searched:
         parsed.notes.append("也搜索了：" + "、".join(dict.fromkeys(searched)))
+    if left_out:
+        parsed.notes.append(QUOTED_REGIONAL_NOTE + "、".join(dict.fromkeys(left_out)))
 
 
-def _substituted_words(clause: Clause) -> list[str]:
-    if clause.quoted:
-        return list(equivalents(clause.normalized))
-    return [word for _, _, _, others in regional_spans(clause.text) for word in others]
+# A quoted table entry ("川普") finds only itself: the note names what the unquoted word adds.
+QUOTED_REGIONAL_NOTE = "引号内按原文检索，未搜索其他地区用语（去掉引号即一并搜索）："

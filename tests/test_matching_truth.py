@@ -122,6 +122,20 @@ def test_codes_and_numbers_match_where_they_stand(truth_index, texts, query):
     assert expected and matched(truth_index, query) == expected
 
 
+@pytest.mark.parametrize("code", ["12", "10万", "2年", "covid"])
+def test_a_code_finds_the_same_after_a_clause_that_narrowed_it(truth_index, texts, code):
+    """The verified documents of ``西部12`` (12 where 西部 is too) must not stand
+    in for ``12`` alone later: each clause's check is kept under its own text."""
+    from search import open_index
+
+    expected = scan(texts, _bounded(code))
+    pattern = re.compile(r"[\u4e00-\u9fff]{2}" + bounded_pattern(code).pattern, re.IGNORECASE | re.ASCII)
+    narrowing = next(found.group() for docnum in sorted(expected) if (found := pattern.search(texts[docnum][1])))
+    fresh = open_index(truth_index.index_dir)
+    assert matched(fresh, narrowing) < expected  # narrowed: fewer documents
+    assert matched(fresh, code) == expected
+
+
 @pytest.mark.parametrize(
     "whole, part", [("PM2.5", "PM"), ("PM2.5", "2.5"), ("COVID-19", "COVID"), ("COVID-19", "19")]
 )

@@ -85,14 +85,14 @@ PLANS = [
                           "terms": ["发展"], "filters": {}}),
     # Codes, numbers and Latin words typed without quotes: where they stand
     # together (read, as a whole word or number), the rest as words.
-    ("10万", {"groups": [[("10万", ["0万", "10"], True, True, ("10万", False, "bounded"), BODY)]], "excluded": [],
+    ("10万", {"groups": [[("10万", ["0万", "10"], True, True, ("10万", False, "bounded", "10万"), BODY)]], "excluded": [],
               "long": None, "terms": ["10万"], "filters": {}}),
-    ("COVID", {"groups": [[("COVID", ["co", "id", "ov", "vi"], True, True, ("covid", False, "bounded"), BODY)]],
+    ("COVID", {"groups": [[("COVID", ["co", "id", "ov", "vi"], True, True, ("covid", False, "bounded", "covid"), BODY)]],
                "excluded": [], "long": None, "terms": ["covid"], "filters": {}}),
     ("国发〔1996〕33号", {"groups": [[("国发〔1996〕33号", ["code+words", "19", "33", "3号", "96", "99"], True, True,
-                                     ("〔1996〕33号", False, "bounded"), BODY)]], "excluded": [], "long": None,
+                                     ("〔1996〕33号", False, "bounded", "国发〔1996〕33号"), BODY)]], "excluded": [], "long": None,
                          "terms": ["国发〔1996〕33号", "〔1996〕33号"], "filters": {}}),
-    ("2.2.1", {"groups": [[("2.2.1", [".1", ".2", "2."], True, True, ("2.2.1", False, "bounded"), BODY)]],
+    ("2.2.1", {"groups": [[("2.2.1", [".1", ".2", "2."], True, True, ("2.2.1", False, "bounded", "2.2.1"), BODY)]],
                "excluded": [], "long": None, "terms": ["2.2.1"], "filters": {}}),
     ("新乡 OR 郑州", {"groups": [[("新乡", ["新乡"], False, False, ("新乡", False), BODY),
                                  ("郑州", ["郑州"], False, False, ("郑州", False), BODY)]],
@@ -143,7 +143,10 @@ def test_scoring_query(query, scoring):
         ('"长期照顾"', []),  # quoted: every match holds it verbatim
         ("10万", []),  # a code matches where it stands together already
         ("新乡 OR 郑州", []),
-        ("汶川地震造成多少人死亡？", []),  # natural language ranks by words matched
+        # natural language ranks by words matched, and its text held verbatim first
+        ("汶川地震造成多少人死亡？", [("汶川地震造成多少人死亡", True, False)]),
+        ("蔡雅瀅表示，若利用廠內土方填海，更可能造成污染擴散；", [("蔡雅滢表示，若利用厂内土方填海，更可能造成污染扩散", True, False)]),
+        ("锣鼓经是啥？", []),  # under six characters
     ],
 )
 def test_exact_texts(query, exact):
