@@ -64,7 +64,13 @@ class ClausePlan:
         # A code's match is narrowed by the words beside it (西部12 -> 12 and 西部):
         # keyed by the needle alone, its verified documents would stand in for
         # every later clause with that code (``12`` finding only 西部's).
-        kind = ("bounded", self.clause.normalized) if self.bounded else ("words",) if self.sure is not None else ()
+        kind = (
+            ("bounded", self.clause.normalized)
+            if self.bounded
+            else ("words",)
+            if self.sure is not None
+            else ()
+        )
         return (self.needle, self.title_only, *kind)
 
     @property

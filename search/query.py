@@ -263,7 +263,9 @@ def add_regional_equivalents(parsed: ParsedQuery) -> None:
                 typed = {c.normalized for c in clauses}
                 left_out.extend(as_written(w) for w in equivalents(clause.normalized) if w not in typed)
             else:
-                searched.extend(as_written(w) for _, _, _, others in regional_spans(clause.text) for w in others)
+                searched.extend(
+                    as_written(w) for _, _, _, others in regional_spans(clause.text) for w in others
+                )
     if searched:
         parsed.notes.append("也搜索了：" + "、".join(dict.fromkeys(searched)))
     if left_out:

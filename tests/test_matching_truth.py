@@ -130,7 +130,9 @@ def test_a_code_finds_the_same_after_a_clause_that_narrowed_it(truth_index, text
 
     expected = scan(texts, _bounded(code))
     pattern = re.compile(r"[\u4e00-\u9fff]{2}" + bounded_pattern(code).pattern, re.IGNORECASE | re.ASCII)
-    narrowing = next(found.group() for docnum in sorted(expected) if (found := pattern.search(texts[docnum][1])))
+    narrowing = next(
+        found.group() for docnum in sorted(expected) if (found := pattern.search(texts[docnum][1]))
+    )
     fresh = open_index(truth_index.index_dir)
     assert matched(fresh, narrowing) < expected  # narrowed: fewer documents
     assert matched(fresh, code) == expected

@@ -145,7 +145,10 @@ def test_scoring_query(query, scoring):
         ("新乡 OR 郑州", []),
         # natural language ranks by words matched, and its text held verbatim first
         ("汶川地震造成多少人死亡？", [("汶川地震造成多少人死亡", True, False)]),
-        ("蔡雅瀅表示，若利用廠內土方填海，更可能造成污染擴散；", [("蔡雅滢表示，若利用厂内土方填海，更可能造成污染扩散", True, False)]),
+        (
+            "蔡雅瀅表示，若利用廠內土方填海，更可能造成污染擴散；",
+            [("蔡雅滢表示，若利用厂内土方填海，更可能造成污染扩散", True, False)],
+        ),
         ("锣鼓经是啥？", []),  # under six characters
     ],
 )
