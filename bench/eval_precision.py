@@ -3,13 +3,16 @@
 Short queries are drawn (fixed seed) from the stored text of an index of news
 articles, by kind: words (jieba words of 2-4 characters), codes (Latin words
 and runs of letters and digits: ``covid``, ``pm2.5``, ``2.2.1``), numbers
-(digits with a unit: ``10万``, ``106年``, ``33号``), single characters, and
-``title:`` words. Ground truth is a plain scan of every document's normalized
+(digits with a unit: ``10万``, ``106年``, ``33号``), single characters,
+``title:`` words, and regional words (an entry of ``search/data/regional.tsv``
+as the article writes it: ``軟體``, ``特朗普``). Ground truth is a plain scan of every document's normalized
 title and body (``search.normalize.normalize_for_search``): a document
 *contains* a word or character when its text holds it as a substring, a code
 or number when it holds it not inside a longer Latin word or number (the rule
 of ``search.engine.stored.bounded_pattern``), a ``title:`` word when its title
-holds it.
+holds it, a regional word when its text holds the word or any of its
+regional equivalents (``软件`` and ``软体``: a query in either form must find
+both).
 
 For each kind: **recall@100**, the share of the containing documents found
 within the first 100 results (of at most 100: a query held by 300 documents
@@ -28,6 +31,7 @@ same texts and queries.
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import itertools
 import random
@@ -46,8 +50,9 @@ from search.engine import execute  # noqa: E402
 from search.engine.stored import bounded_pattern  # noqa: E402
 from search.normalize import normalize_for_search  # noqa: E402
 from search.plan import plan_query  # noqa: E402
+from search.regional import equivalents, table_words  # noqa: E402
 
-KINDS = ("word", "code", "number", "character", "title")
+KINDS = ("word", "code", "number", "character", "title", "regional")
 TOP, PRECISION_AT = 100, 10
 SOURCES = ("tw_news", "chinatimes", "cec", "fudan")
 _CODE = re.compile(r"(?<![0-9a-z.\-])[a-z][0-9a-z]*(?:[.\-][0-9a-z]+)*|[0-9]+(?:[.\-][0-9a-z]+)+")
@@ -120,12 +125,25 @@ def _draw(kind: str, passage: Passage, text: str, normalized: str, rng: random.R
         start, end = rng.choice(found)
         typed = text[start:end]  # as the article writes it (COVID, ＬＩＮＥ)
         return Probe(kind, typed, normalized[start:end])
+    if kind == "regional":
+        present = sorted(word for word in _regional_words() if word in normalized)
+        if not present:
+            return None
+        word = rng.choice(present)
+        start = normalized.index(word)
+        typed = text[start : start + len(word)]  # as the article writes it (軟體)
+        return Probe(kind, typed if normalize_for_search(typed) == word else word, word)
     source = passage.title if kind == "title" else text
     words = [w for w in segment_words(source) if 2 <= len(w) <= 4 and all(_HAN.match(c) for c in w)]
     if not words:
         return None
     word = rng.choice(words)
     return Probe(kind, f"title:{word}" if kind == "title" else word, word)
+
+
+@functools.cache
+def _regional_words() -> tuple[str, ...]:
+    return tuple(sorted(table_words()))
 
 
 def containing(probe: Probe, titles: list[str], bodies: list[str], docnums: list[int]) -> set[int]:
@@ -139,10 +157,11 @@ def containing(probe: Probe, titles: list[str], bodies: list[str], docnums: list
             for docnum, title, body in zip(docnums, titles, bodies, strict=True)
             if pattern.search(title) or pattern.search(body)
         }
+    forms = (probe.needle, *equivalents(probe.needle)) if probe.kind == "regional" else (probe.needle,)
     return {
         docnum
         for docnum, title, body in zip(docnums, titles, bodies, strict=True)
-        if probe.needle in title or probe.needle in body
+        if any(form in title or form in body for form in forms)
     }
 
 

@@ -38,3 +38,8 @@ def equivalents(word: str) -> tuple[str, ...]:
 def as_written(word: str) -> str:
     """A normalized equivalent as its region writes it (软体 as 軟體), for notes."""
     return _groups()[1].get(word, word)
+
+
+def table_words() -> frozenset[str]:
+    """Every normalized word of the table (for evaluations that sample it)."""
+    return frozenset(_groups()[0])
