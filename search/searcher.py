@@ -130,10 +130,12 @@ class SearchIndex:
         plan = plan_query(plan) if isinstance(plan, str) else plan
         searcher = self._searcher()
         generation = self._generation(searcher)
-        matched = execute.query_mask(Evaluation(generation, searcher), plan)
-        return self._filtered(searcher, generation, plan, matched, filters)
+        matched, every_word = execute.query_masks(Evaluation(generation, searcher), plan)
+        return self._filtered(searcher, generation, plan, matched, filters, every_word)
 
-    def _filtered(self, searcher, generation, plan: MatchPlan, matched, filters) -> execute.Match:
+    def _filtered(
+        self, searcher, generation, plan: MatchPlan, matched, filters, every_word=None
+    ) -> execute.Match:
         """A query's matches narrowed by filters (given, and typed in the query)."""
         filters = merge_query_filters(normalize_filters(filters), plan.filters)
         filters = resolve_region_filters(filters, generation.columns.known)
@@ -141,7 +143,7 @@ class SearchIndex:
         final = matched.copy()
         for mask in masks.values():
             final &= mask
-        return execute.Match(searcher, generation, plan, filters, matched, masks, final)
+        return execute.Match(searcher, generation, plan, filters, matched, masks, final, every_word)
 
     # -- the search --------------------------------------------------------
 

@@ -48,6 +48,8 @@ class Match:
     matched: np.ndarray  # bool per document: the query alone
     filter_masks: dict[str, np.ndarray]  # filter name -> bool per document
     final: np.ndarray  # the query and every filter
+    # Natural language: the documents matching every one of its words (filters aside).
+    every_word: np.ndarray | None = None
 
     @property
     def columns(self) -> FacetColumns:
@@ -59,14 +61,24 @@ class Match:
 
 def query_mask(evaluation: Evaluation, plan: MatchPlan) -> np.ndarray:
     """The live documents the plan's query matches (filters aside)."""
+    return query_masks(evaluation, plan)[0]
+
+
+def query_masks(evaluation: Evaluation, plan: MatchPlan) -> tuple[np.ndarray, np.ndarray | None]:
+    """``query_mask``, and for natural language the live documents matching
+    every one of its words (from the same word masks: ``all_words_total``)."""
     mask = evaluation.generation.columns.live.copy()
     if plan.parsed.unsearchable:  # text typed, none of it searchable (。。, "", ()): nothing
-        return np.zeros_like(mask)
+        return np.zeros_like(mask), None
     if plan.long_words is not None:
         matched = np.zeros(evaluation.size, dtype=np.int32)
         for word in plan.long_words:
             matched += clause_mask(evaluation, word)
-        return mask & (matched >= plan.min_match)
+        return mask & (matched >= plan.min_match), mask & (matched == len(plan.long_words))
+    return _keyword_mask(evaluation, plan, mask), None
+
+
+def _keyword_mask(evaluation: Evaluation, plan: MatchPlan, mask: np.ndarray) -> np.ndarray:
     # (clause, mask, unchecked) for every clause. Quoted texts are checked
     # against the stored texts of the documents the rest of the query
     # allows, all at once: however many a query has, no document is read
@@ -165,6 +177,8 @@ def all_words_total(match: Match) -> int | None:
     loose match counts; None for a query whose matches all do."""
     if match.plan.long_words is None:
         return None
+    if match.every_word is not None:
+        return int(np.count_nonzero(match.final & match.every_word))
     evaluation = Evaluation(match.generation, match.searcher)
     mask = match.final.copy()
     for word in match.plan.long_words:
