@@ -207,7 +207,7 @@ def format_summary(summary) -> str:
 
 
 def run_search(args: argparse.Namespace) -> int:
-    from search.engine.health import IndexDamaged
+    from search.engine.health import DATA_ERRORS, IndexDamaged
     from search.plan import plan_query
     from search.relax import filter_pairs, zero_result_help
     from search.request import QueryError
@@ -232,12 +232,13 @@ def run_search(args: argparse.Namespace) -> int:
     except FileNotFoundError as error:
         print(f"xunwen: {error} (run `xunwen index PATH` first)", file=sys.stderr)
         return EXIT_INDEX
-    except IndexDamaged as error:  # one line, never a traceback: the fix is to rebuild
-        print(f"xunwen: {error}", file=sys.stderr)
-        return EXIT_INDEX
+    except IndexDamaged as error:
+        return _say_damaged(error)
     except QueryError as error:
         print(f"xunwen: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except DATA_ERRORS as error:  # a file damaged after opening, found while reading it
+        return _damaged_or_raise(error, args.index_dir)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
@@ -340,7 +341,7 @@ def _filters_of(args: argparse.Namespace) -> dict:
 
 
 def _analysis(args: argparse.Namespace, run) -> int:
-    from search.engine.health import IndexDamaged
+    from search.engine.health import DATA_ERRORS, IndexDamaged
     from search.request import QueryError
     from search.searcher import open_index
 
@@ -350,16 +351,31 @@ def _analysis(args: argparse.Namespace, run) -> int:
         print(f"xunwen: {error} (run `xunwen index PATH` first)", file=sys.stderr)
         return EXIT_INDEX
     except IndexDamaged as error:
-        print(f"xunwen: {error}", file=sys.stderr)
-        return EXIT_INDEX
+        return _say_damaged(error)
     try:
         return run(index)
     except QueryError as error:
         print(f"xunwen: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except IndexDamaged as error:
-        print(f"xunwen: {error}", file=sys.stderr)
-        return EXIT_INDEX
+    except IndexDamaged as error:  # found while reading
+        return _say_damaged(error)
+    except DATA_ERRORS as error:
+        return _damaged_or_raise(error, args.index_dir)
+
+
+def _say_damaged(error: Exception) -> int:
+    print(f"xunwen: {error}", file=sys.stderr)  # one line, never a traceback: the fix is to rebuild
+    return EXIT_INDEX
+
+
+def _damaged_or_raise(error: Exception, index_dir) -> int:
+    """One line and exit 3 for a file found damaged while reading it; anything else is a bug."""
+    from search.engine.health import damage_of
+
+    damage = damage_of(error, index_dir)
+    if damage is None:
+        raise error
+    return _say_damaged(damage)
 
 
 def run_trends(args: argparse.Namespace) -> int:

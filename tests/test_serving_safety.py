@@ -176,6 +176,50 @@ def test_a_damaged_index_moved_under_a_running_server_is_a_503_until_a_good_one_
     assert ids_found(client) == {"a0", "a1", "a2"}
 
 
+def damage_stored_texts(index_dir: Path) -> None:
+    """Zero 200 bytes in the middle of every segment's stored fields: the sizes
+    stay right and the facet columns still read, so opening succeeds and the
+    damage shows only when a text is read."""
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(index_dir), indexname="xunwen")
+    for segment in ix._segments():
+        compound = segment.open_compound_file(ix.storage)
+        parts = {name: (info["offset"], info["length"]) for name, info in compound._dir.items()}
+        compound.close()
+        offset, length = next(place for name, place in parts.items() if name.endswith("._stored.col"))
+        path = index_dir / segment.make_filename(segment.COMPOUND_EXT)
+        data = bytearray(path.read_bytes())
+        data[offset + length // 2 : offset + length // 2 + 200] = bytes(200)
+        path.write_bytes(bytes(data))
+
+
+def test_damage_found_in_the_middle_of_a_search_is_a_503_not_a_500(seeds_index_dir, tmp_path):
+    folder = tmp_path / "damaged"
+    shutil.copytree(seeds_index_dir, folder)
+    damage_stored_texts(folder)
+    client = create_app({"INDEX_DIR": str(folder), "TESTING": True}).test_client()
+    assert api_json(client, "/api/search?q=发展") == (503, DAMAGED)
+    response = client.get("/search?q=发展")
+    assert response.status_code == 503 and "索引已损坏" in response.get_data(as_text=True)
+    done = run_cli("search", "发展", "--index-dir", str(folder))
+    assert done.returncode == 3 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith(f"xunwen: the index in {folder} is damaged (") and done.stdout == ""
+
+
+def test_an_error_that_is_no_damage_stays_a_500(seeds_index_dir, monkeypatch):
+    # A decoding error raised by our own code, not by Whoosh reading a file, is a bug to report.
+    import search.searcher
+
+    def broken(*args, **kwargs):
+        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "a bug of ours")
+
+    monkeypatch.setattr(search.searcher.SearchIndex, "search", broken)
+    client = create_app({"INDEX_DIR": str(seeds_index_dir), "TESTING": True}).test_client()
+    status, body = api_json(client, "/api/search?q=发展")
+    assert status == 500 and body["error"] == "internal error"
+
+
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run([PYTHON, "-m", "web.cli", *args], capture_output=True, text=True, env=ENV,
                           timeout=timeout, cwd=ROOT)  # fmt: skip

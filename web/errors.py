@@ -2,7 +2,7 @@
 an error page otherwise, and never a traceback for the client.
 
 Bad parameters (``QueryError``) are 400s; a missing, deleted or damaged
-index is a 503 (the server's state, not the client's fault: it lasts until
+index is a 503 (damage found in the middle of a search too: ``damage_of``) (the server's state, not the client's fault: it lasts until
 the index is built again); anything unexpected is logged here and answered
 with a bare 500.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Flask, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from search.engine.health import IndexDamaged, IndexMissing
+from search.engine.health import IndexDamaged, IndexMissing, damage_of
 from search.request import QueryError
 from web.index_store import IndexUnavailable
 from web.messages import error_code
@@ -72,6 +72,9 @@ def _index_damaged(error: IndexDamaged):
 
 
 def _unexpected(error: Exception):
+    damage = damage_of(error, current_app.config.get("INDEX_DIR", "?"))
+    if damage is not None:  # a file that broke after opening: the same 503 as at opening
+        return _index_damaged(damage)
     current_app.logger.exception("unexpected error on %s", request.path)
     return error_response(500, "internal error")
 

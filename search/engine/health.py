@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import re
+import struct
 import threading
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import whoosh
 from whoosh import index as whoosh_index
 
 from search.engine import fixes
@@ -80,6 +84,28 @@ def damage_reported(index_dir: str | Path) -> Iterator[None]:
         raise IndexDamaged(index_dir, f"missing file {Path(error.filename or '?').name}") from error
     except Exception as error:  # noqa: BLE001 - whatever a broken file makes Whoosh raise
         raise IndexDamaged(index_dir, f"{type(error).__name__}: {str(error)[:120]}") from error
+
+
+# What a file holding the wrong bytes makes Whoosh raise while reading it.
+DATA_ERRORS = (zlib.error, struct.error, EOFError, UnicodeDecodeError, pickle.UnpicklingError)
+_WHOOSH_DIR = os.path.dirname(whoosh.__file__) + os.sep
+
+
+def damage_of(error: BaseException, index_dir: str | Path) -> IndexDamaged | None:
+    """``IndexDamaged`` for an error a damaged file raised deep inside a search
+    (a stored text or a posting block that no longer decodes: the opening
+    check only sees sizes), None for any other error, which stays a bug to
+    report. The test: a decoding error raised inside Whoosh's own readers."""
+    if not isinstance(error, DATA_ERRORS):
+        return None
+    frames = []
+    traceback = error.__traceback__
+    while traceback is not None:
+        frames.append(traceback.tb_frame.f_code.co_filename)
+        traceback = traceback.tb_next
+    if not frames or not frames[-1].startswith(_WHOOSH_DIR):
+        return None
+    return IndexDamaged(index_dir, f"{type(error).__name__} while reading: {str(error)[:120]}")
 
 
 def check_segments(ix) -> None:
