@@ -77,8 +77,8 @@ def build_index(folder: Path, xwlb: int) -> None:
         out.writelines(itertools.islice(source, xwlb))
     paths = [CORPUS / f"{name}.jsonl.gz" for name in SOURCES] + [sample]
     summary = index_paths(paths, folder, rebuild=True, procs=2)
-    if summary.failed:
-        raise RuntimeError(f"indexing failed: {summary.failed[:3]}")
+    if summary.failed:  # records without text (one of fudan's): reported, the rest indexed
+        print(f"{len(summary.failed)} records not indexed, for example {summary.failed[0]}")
 
 
 def stored_texts(index) -> tuple[list[int], list[str], list[str], list[Passage]]:
