@@ -16,8 +16,16 @@ For every N of ``--sizes``: a generated corpus of N articles
 * **memory** of every server process after the warm rounds, from
   ``/proc/PID/smaps_rollup``: anonymous (its own) and file-backed (the
   mapped index, shared page cache);
+* **analysis**: ``/api/trends`` of five queries by month (share), p50 over
+  the rounds and the first (cold) one, and ``/api/export`` of every article
+  as CSV, read to the end as it streams (seconds, rows, MB);
 * **postings per article** (term-document pairs of all fields), read from
   the index, for the sizing in ``docs/scale-out.md``.
+
+``--build-only`` builds and keeps the indexes; ``--reuse-index`` measures a
+kept index again with the code of this run (its build figures are kept), so
+a million articles indexed once can be measured after a change that does not
+touch the index format.
 
 Figures are kept by N in ``--out-dir``/scale.json (runs add to it) and
 drawn as one PNG per figure against N (``--out-dir``/scale-<figure>.png).
@@ -65,7 +73,14 @@ FIGURES = {
     "cold_p95_ms": ("search p95, process caches empty", "ms"),
     "warm_p50_ms": ("search p50, warm", "ms"),
     "warm_p95_ms": ("search p95, warm", "ms"),
+    "trend_p50_ms": ("trend of 5 queries by month, p50", "ms"),
+    "export_seconds": ("export of every article as CSV", "s"),
 }
+TREND_URL = "/api/trends?" + urlencode(
+    [("q", q) for q in ("地震", "洪水", "疫情", "扶贫", "高铁")]
+    + [("interval", "month"), ("measure", "share")]
+)
+EXPORT_URL = "/api/export?format=csv"
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -198,8 +213,10 @@ def measure_server(index_dir: Path, workers: int, rounds: int) -> dict:
         urls = [_url(query, filters) for _kind, query, filters in QUERIES]
         cold = [_get(conn, url) for url in urls]
         warm = [_get(conn, url) for _ in range(rounds) for url in urls]
-        conn.close()
         memory = [smaps_mb(pid) for pid in server_processes(server.pid)]
+        trend = [_get(conn, TREND_URL) for _ in range(max(3, rounds))]
+        exported = export_cost(conn)
+        conn.close()
     finally:
         server.terminate()
         server.wait(30)
@@ -214,7 +231,27 @@ def measure_server(index_dir: Path, workers: int, rounds: int) -> dict:
         "server_processes": memory,
         "queries": len(urls),
         "warm_mean_ms": round(statistics.fmean(warm), 1),
+        "trend_p50_ms": round(statistics.median(trend), 1),
+        "trend_first_ms": round(trend[0], 1),
+        **exported,
     }
+
+
+def export_cost(conn: http.client.HTTPConnection) -> dict:
+    """Seconds and rows of ``/api/export`` of every article as CSV, read as it streams."""
+    started = time.perf_counter()
+    conn.request("GET", EXPORT_URL)
+    response = conn.getresponse()
+    if response.status != 200:
+        raise RuntimeError(f"{EXPORT_URL}: HTTP {response.status}")
+    rows, size = 0, 0
+    while chunk := response.read(1 << 20):
+        rows += chunk.count(b"\n")
+        size += len(chunk)
+    seconds = time.perf_counter() - started
+    # Rows hold newlines of their own (quoted bodies): X-Total-Count is the number of articles.
+    total = int(response.getheader("X-Total-Count") or 0)
+    return {"export_seconds": round(seconds, 2), "export_rows": total, "export_mb": round(size / 1e6, 3)}
 
 
 def plot(results: dict[str, dict], out_dir: Path) -> list[Path]:
@@ -245,18 +282,26 @@ def plot(results: dict[str, dict], out_dir: Path) -> list[Path]:
     return written
 
 
-def run_size(count: int, args: argparse.Namespace) -> dict:
+def run_size(count: int, args: argparse.Namespace, previous: dict) -> dict:
     corpus = args.work_dir / f"corpus-{count}.jsonl"
     if not corpus.exists():
         write_corpus(count, corpus, args.source, args.seed)
     index_dir = args.work_dir / f"index-{count}"
     figures: dict = {"articles": count, "date": time.strftime("%Y-%m-%d"), "cores": os.cpu_count()}
     figures["load_average_before"] = round(os.getloadavg()[0], 2)
-    figures.update(build_index(corpus, index_dir))
+    if args.reuse_index and any(index_dir.glob("*.toc")):
+        # Measured again with this code on the index built before: its build figures stay.
+        figures.update({key: value for key, value in previous.items() if key.startswith("index_")})
+        figures.update({key: previous[key] for key in ("indexed", "text_mb") if key in previous})
+        figures["index_reused"] = True
+    else:
+        figures.update(build_index(corpus, index_dir))
     figures["bytes_per_article"] = round(figures["index_mb"] * 1e6 / count)
+    if args.build_only:
+        return figures
     figures.update(measure_server(index_dir, args.workers, args.rounds))
     figures.update(postings_per_article(index_dir))
-    if not args.keep_index:
+    if not (args.keep_index or args.reuse_index):
         shutil.rmtree(index_dir, ignore_errors=True)
     return figures
 
@@ -271,6 +316,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/xunwen-bench/scale"))
     parser.add_argument("--out-dir", type=Path, default=ROOT / "bench" / "scale")
     parser.add_argument("--keep-index", action="store_true", help="keep each index in --work-dir")
+    parser.add_argument(
+        "--reuse-index", action="store_true",
+        help="measure a kept index again (with this code) instead of building it; its build figures stay",
+    )  # fmt: skip
+    parser.add_argument(
+        "--build-only", action="store_true", help="build (and keep) the indexes, measure nothing"
+    )
     parser.add_argument("--plot-only", action="store_true", help="redraw the plots from scale.json")
     args = parser.parse_args(argv)
     sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
@@ -287,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         sizes = []
     for count in sizes:
         print(f"bench_scale: {count} articles ...", file=sys.stderr, flush=True)
-        results[str(count)] = run_size(count, args)
+        results[str(count)] = run_size(count, args, results.get(str(count), {}))
         if store.exists():  # another run may have added sizes meanwhile
             results = {**json.loads(store.read_text()), str(count): results[str(count)]}
         store.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")

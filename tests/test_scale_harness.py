@@ -101,9 +101,22 @@ def test_the_harness_measures_every_figure_for_every_size_and_plots_them(harness
         assert figures["indexed"] == int(count)
         assert all(figures[name] > 0 for name in bench_scale.FIGURES), figures
         assert figures["postings_per_article"] > figures["postings_by_field"]["body"] > 50
+        assert figures["export_rows"] == int(count) and figures["export_mb"] > 0
     assert results["300"]["index_mb"] > results["150"]["index_mb"]
     for name in bench_scale.FIGURES:
         assert (harness_run / "out" / f"scale-{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_kept_index_is_measured_again_without_being_built(harness_run, source):
+    store = harness_run / "out" / "scale.json"
+    built = json.loads(store.read_text())["300"]
+    status = bench_scale.main(
+        ["--sizes", "300", "--rounds", "1", "--source", str(source), "--work-dir", str(harness_run / "work"),
+         "--out-dir", str(harness_run / "out"), "--reuse-index"]
+    )  # fmt: skip
+    again = json.loads(store.read_text())["300"]
+    assert status == 0 and again["index_reused"] is True
+    assert again["index_seconds"] == built["index_seconds"] and again["startup_seconds"] > 0
 
 
 # Searches a small index first (jieba, OpenCC and the gazetteer loaded), then
