@@ -9,7 +9,10 @@ Sources (read only here; the runtime reads the TSV):
 
 Every pair is kept in normalized form (``normalize_for_search``) and dropped by
 the first rule it breaks: ``script`` (the two forms normalize alike: no
-vocabulary difference), ``single`` (a side of one character), ``several``
+vocabulary difference), ``single`` (a side of one character), ``fixup`` (a
+side holding 着: MediaWiki's rules that mend the conversion of 著/着 at a word
+boundary, 過著書 -> 當著書, are no vocabulary, and with 著 folded to 着 they
+read as nonsense, 象征着 -> 象着着), ``several``
 (a side with several targets in its region, in a table or across tables),
 ``corpus`` (the corpus uses one region's form in the other region's text, in at
 least a fifth of the documents holding either form: 程序 is also a procedure).
@@ -107,6 +110,8 @@ def candidate_pairs(raw) -> tuple[list[dict], Counter]:
     for (mainland, regional, region), names in sorted(sources.items()):
         if len(mainland) == 1 or len(regional) == 1:
             rule = "single"
+        elif "着" in mainland or "着" in regional:
+            rule = "fixup"
         elif len(targets[(mainland, region)]) > 1 or len(origins[(regional, region)]) > 1:
             rule = "several"
         else:

@@ -276,11 +276,18 @@ def code_plan(clause: Clause, code: str) -> ClausePlan:
 def exact_texts(parsed: ParsedQuery) -> tuple[ClausePlan, ...]:
     """The texts whose verbatim holders rank above scattered matches: each
     unquoted clause of several words, and the clauses of a query typed with
-    spaces joined (长期 照顾 -> 长期照顾)."""
-    clauses = [group[0] for group in parsed.groups if len(group) == 1]
+    spaces joined (长期 照顾 -> 长期照顾). A clause's regional equivalents
+    (matched verbatim) rank with it: 知识产权 and 智慧财产权 held verbatim
+    both come before 知识 … 产权 scattered."""
+    # A group typed as one clause, with the regional equivalents the plan added
+    typed = [group for group in parsed.groups if all(c.equivalent_of for c in group[1:])]
+    clauses = [group[0] for group in typed]
     unquoted = [clause for clause in clauses if not clause.quoted]
-    texts = [clause for clause in unquoted if len(segment_words(clause.text)) > 1]
-    if len(parsed.groups) > 1 and len(unquoted) == len(parsed.groups):
+    texts = []
+    for group in typed:
+        if not group[0].quoted and len(segment_words(group[0].text)) > 1:
+            texts.extend(group)
+    if len(parsed.groups) > 1 and len(unquoted) == len(parsed.groups) == len(typed):
         fields = {clause.field for clause in unquoted}
         if len(fields) == 1:
             texts.append(Clause("".join(clause.text for clause in unquoted), field=fields.pop()))
@@ -482,12 +489,41 @@ def long_scoring_query(parsed: ParsedQuery) -> wq.Query:
     return wq.Or(scored)
 
 
+class CharacterFrequency(wq.Query):
+    """How often a single character occurs in a document, as a score in [0, 1):
+    the engine counts it (``search.engine.characters``). Only ever scored,
+    never matched."""
+
+    def __init__(self, char: str):
+        self.char = char
+        self.boost = 1.0
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and other.char == self.char
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.char))
+
+    def __repr__(self) -> str:
+        return f"CharacterFrequency({self.char!r})"
+
+
+# Added where a single character is a word of its own: more than any frequency
+# score (under 1), so those documents always come first.
+WORD_FIRST_SCORE = 1.0
+
+
 def clause_scoring(clause: Clause) -> wq.Query:
     """How a clause's matches score: ``clause_query``, and a single character
-    as a word first (its BM25 adds to the constant), then wherever it occurs."""
-    if is_single_character(clause.normalized):
-        anywhere = wq.ConstantScoreQuery(wq.Term("chars", clause.normalized), VERBATIM_SCORE)
-        return wq.Or([clause_query(clause), anywhere])
+    where it is a word first (its BM25 adds to that), then by how often it
+    occurs (``CharacterFrequency``)."""
+    char = clause.normalized
+    if is_single_character(char):
+        as_word = wq.ConstantScoreQuery(
+            wq.Or([wq.Term("title", char), wq.Term("body", char)]), WORD_FIRST_SCORE
+        )
+        anywhere = wq.ConstantScoreQuery(wq.Term("chars", char), VERBATIM_SCORE)
+        return wq.Or([clause_query(clause), as_word, anywhere, CharacterFrequency(char)])
     return clause_query(clause)
 
 

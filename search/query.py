@@ -205,8 +205,9 @@ MAX_EQUIVALENT_CLAUSES = 8
 
 
 def regional_alternatives(clause: Clause) -> list[Clause]:
-    """The clause with its words replaced by their regional equivalents (软件 -> 软体):
-    each word of an unquoted clause; a quoted text is searched as written."""
+    """The clause with its words replaced by their regional equivalents (软件 -> 软体),
+    each matched verbatim: each word of an unquoted clause; a quoted text is
+    searched as written."""
     if clause.quoted:
         return []
     choices = regional_spans(clause.text)
@@ -216,7 +217,8 @@ def regional_alternatives(clause: Clause) -> list[Clause]:
         for (start, end, _, _), pick in sorted(zip(choices, picks, strict=True), key=lambda c: -c[0][0]):
             text = text[:start] + pick + text[end:]
         if normalize_for_search(text) != clause.normalized and len(alternatives) < MAX_EQUIVALENT_CLAUSES:
-            alternatives.append(Clause(text, False, clause.field, clause.text))
+            # Verbatim: an equivalent is one fixed word (智慧财产权), never its pieces scattered.
+            alternatives.append(Clause(text, True, clause.field, clause.text))
     return alternatives
 
 

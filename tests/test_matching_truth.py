@@ -111,6 +111,25 @@ def test_a_single_character_ranks_where_it_is_a_word_first(truth_index):
     assert flags == sorted(flags, reverse=True)
 
 
+@pytest.mark.parametrize("char", ["雨", "蝶", "刘"])
+def test_where_a_character_is_no_word_the_documents_holding_it_most_come_first(truth_index, texts, char):
+    from search.suggest import word_table
+
+    searcher = truth_index._searcher()  # the word table is built in the background: here, first
+    assert word_table(searcher.reader(), searcher._ix.reader, wait=True) is not None
+    plan = plan_query(char)
+    match = truth_index._match(plan, None)
+    order = execute.page_docnums(match, "relevance", 1, int(match.final.sum()))
+    evaluation = Evaluation(match.generation, match.searcher)
+    as_word = evaluation.mask(wq.Or([wq.Term("title", char), wq.Term("body", char)]))
+    rest = [docnum for docnum in order if not as_word[docnum]]
+    # how often each holds it, per thousand characters (the ranking normalizes for length)
+    density = [1000 * sum(t.count(char) for t in texts[d]) / max(1, sum(map(len, texts[d]))) for d in rest]
+    quarter = max(1, len(rest) // 4)
+    first, last = np.mean(density[:quarter]), np.mean(density[-quarter:])
+    assert len(rest) >= 8 and first > 2 * last, (first, last)
+
+
 def _bounded(needle: str):
     pattern = bounded_pattern(normalize_for_search(needle))
     return lambda title, body: bool(pattern.search(title) or pattern.search(body))

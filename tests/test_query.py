@@ -10,6 +10,7 @@ from whoosh import query as wq
 from search.analysis import segment_words
 from search.normalize import clean_characters
 from search.plan import (
+    CharacterFrequency,
     clause_query,
     highlight_terms,
     is_long,
@@ -274,6 +275,8 @@ def check_parsed(text: str) -> None:
             assert any(leaf.text in text for text in own_text)
         elif isinstance(leaf, wq.Phrase):
             assert all(any(word in text for text in own_text) for word in leaf.words)
+        elif isinstance(leaf, CharacterFrequency):
+            assert any(leaf.char in text for text in own_text)
         else:
             assert isinstance(leaf, (wq.Every, type(wq.NullQuery))), leaf
     for term in highlight_terms(parsed):

@@ -11,8 +11,10 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
+from search.engine import characters
 from search.engine.generation import Generation
 from search.engine.postings import Postings
+from search.plan import CharacterFrequency
 
 
 class Evaluation:
@@ -100,6 +102,10 @@ class Evaluation:
             return matched, matched * float(node.score)
         if kind is type(wq.NullQuery):
             return self._nothing(docs)
+        if kind is CharacterFrequency:
+            scores = self._character_frequency(node.char)
+            scores = scores if docs is None else scores[docs]
+            return scores > 0, scores * node.boost
         if kind is wq.Every:
             matched = self.generation.columns.live if docs is None else self.generation.columns.live[docs]
             return matched, matched.astype(np.float64)
@@ -111,6 +117,29 @@ class Evaluation:
             return self._evaluate(words, None)
         matched = self._whoosh_mask(node)
         return matched, matched.astype(np.float64)
+
+    def _character_frequency(self, char: str) -> np.ndarray:
+        """``search.engine.characters``: every document's score of how often it
+        holds ``char``, kept for the index generation."""
+        key = ("character frequency", char)
+        scores = self.generation.verbatim.get(key)
+        if scores is None:
+            from search.suggest import word_table
+
+            # Built once per generation, in the background (the suggestions use it
+            # too: seconds on a large index). Until it is there, the character is
+            # counted where it is a word of its own, and nothing is kept.
+            table = word_table(self.reader, getattr(self.searcher, "_ix", None) and self.searcher._ix.reader)
+            words = characters.words_holding(table.words, table.counts, char) if table else [char]
+            counts = characters.character_counts(self.reader, self.size, words, char)
+            model = self.searcher.weighting
+            k1, b = model.K1, model._field_B.get("body", model.B)
+            average = self.searcher.avg_field_length("body")
+            lengths = self.generation.field_lengths(self.reader, "body")
+            scores = characters.saturated(counts, lengths, average, k1, b)
+            if table is not None:
+                self.generation.verbatim.put(key, scores)
+        return scores
 
     def _nothing(self, docs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         size = self.size if docs is None else len(docs)
