@@ -27,6 +27,7 @@ from whoosh.writing import CLEAR, LockError
 from search.analysis import character_grams, index_terms
 from search.analysis_version import AnalysisVersionError, version_mismatch, write_analysis_version
 from search.document import Document, content_hash, id_problem
+from search.engine.column_store import store_columns
 from search.engine.segment_writer import GroupingSegmentWriter
 from search.engine.writer import PreparingWriter
 from search.extract import extract_metadata
@@ -416,12 +417,14 @@ def index_paths(
             if len(pending) >= commit_every and not rebuild:
                 _commit(writer, pending, summary, rebuild, known, written, seen_hashes)
                 write_analysis_version(index_dir)  # after every commit: a killed run's next run resumes
+                store_columns(ix)  # facet columns of the new segments, read by servers at start-up
                 if stories:  # stories: issue 14
                     stories.commit(ix)
                 writer = None
                 writer = _open_writer(ix, procs, wait_for_lock)
         _commit(writer, pending, summary, rebuild, known, written, seen_hashes)
         write_analysis_version(index_dir)
+        store_columns(ix)
         if stories:  # stories: issue 14 (after the index commit: a kill in between is repaired next run)
             stories.commit(ix)
     except BaseException as error:

@@ -47,7 +47,7 @@ from search.request import (  # noqa: F401
     resolve_region_filters,
 )
 from search.results import document_summary  # noqa: F401
-from search.stories import StoryTable, published_key, read_table, story_lead
+from search.stories import published_key, read_table, story_lead
 
 
 class SearchIndex:
@@ -95,7 +95,8 @@ class SearchIndex:
             state = self._generations.get(key)
             if state is None:
                 with damage_reported(self.index_dir):
-                    state = Generation(FacetColumns.from_reader(searcher.reader()))
+                    # Stored with each segment at commit, memory-mapped; computed where missing.
+                    state = Generation(FacetColumns.from_reader(searcher.reader(), self.index_dir))
                 self._generations = {key: state}  # older generations are no longer read
             return state
 
@@ -169,14 +170,16 @@ class SearchIndex:
         match = self._match(plan or plan_query(query), filters)
         documents = int(np.count_nonzero(match.final))
         in_stories = collapse == "story" or count == "stories"
-        stories = self._story_column(match.searcher) if in_stories else None
+        story_column = self._story_column(match.searcher)  # every hit names its story
+        stories = story_column if in_stories else None
         story_total = stories.distinct(match.final) if stories is not None else None
         listed = story_total if collapse == "story" else documents
         docnums = execute.page_docnums(match, sort, page, per_page, stories if collapse == "story" else None)
         terms = match.plan.highlight_terms
         hits = [results.hit(match.searcher.stored_fields(docnum), terms) for docnum in docnums]
-        for hit in hits:  # stories: issue 14
-            hit.update(self._story_fields(match.searcher, hit["id"]))
+        for hit, docnum in zip(hits, docnums, strict=True):  # stories: issue 14
+            story = story_column.story_of(docnum)
+            hit.update({"story": story, "story_size": story_column.size_of(docnum)})
         if collapse == "story":  # how many of each story's members this search matched
             matched = np.bincount(stories.codes[match.final], minlength=stories.count)
             for hit, docnum in zip(hits, docnums, strict=True):
@@ -276,44 +279,31 @@ class SearchIndex:
 
     # -- stories of reprints (issue 14; ``search.stories``) -----------------
 
-    def _story_table(self, searcher) -> StoryTable | None:
-        """The story store of the searcher's generation, read once per generation."""
-        generation = searcher.reader().generation()
-        cached = getattr(self, "_stories_cache", None)
-        if cached is None or cached[0] != generation:
-            cached = self._stories_cache = (generation, read_table(self.index_dir, generation))
-        return cached[1]
-
     def _story_column(self, searcher) -> StoryColumn:
-        """Each document's story as a NumPy column, built once per generation."""
-        table = self._story_table(searcher)
-        cached = getattr(self, "_story_column_cache", None)
-        if cached is None or cached[0] is not table or cached[1] != searcher.reader().generation():
-            ids = table.ids if table is not None else np.zeros(0, dtype=str)
-            stories = table.stories if table is not None else np.zeros(0, dtype=np.int64)
-            column = StoryColumn.from_reader(searcher.reader(), ids, stories)
-            cached = self._story_column_cache = (table, searcher.reader().generation(), column)
-        return cached[2]
+        """Each document's story (``StoryColumn``), joined once per generation: the one
+        way the searcher reads the story store."""
+        number = searcher.reader().generation()
 
-    def _story_fields(self, searcher, doc_id: str) -> dict[str, Any]:
-        """What a hit carries about its story: ``story`` (id or None) and ``story_size``."""
-        table = self._story_table(searcher)
-        story = table.story_of(doc_id) if table is not None else None
-        return {"story": story, "story_size": table.size(story) if story is not None else 1}
+        def read_store() -> tuple[np.ndarray, np.ndarray]:
+            table = read_table(self.index_dir, number)
+            if table is None:
+                return np.zeros(0, dtype=str), np.zeros(0, dtype=np.int64)
+            return table.ids, table.stories
+
+        return self._generation(searcher).story_column(read_store)
 
     def story(self, doc_id: str) -> dict[str, Any] | None:
         """The story of a document: id, size, lead and members (id, source, date, title); None if unknown."""
         searcher = self._searcher()
-        table = self._story_table(searcher)
-        story = table.story_of(doc_id) if table is not None else None
+        docnum = document_number(searcher, doc_id)
+        stories = self._story_column(searcher)
+        story = stories.story_of(docnum) if docnum is not None else None
         if story is None:
             return None
         members = []
-        for member in table.members(story):
-            docnum = document_number(searcher, member)
-            if docnum is not None:  # the store may name a document this generation lacks
-                summary = document_summary(searcher.stored_fields(docnum))
-                members.append({key: summary[key] for key in ("id", "source", "date", "published", "title")})
+        for member in stories.documents(story).tolist():
+            summary = document_summary(searcher.stored_fields(member))
+            members.append({key: summary[key] for key in ("id", "source", "date", "published", "title")})
         lead = story_lead(members)
         members.sort(
             key=lambda member: (member["id"] != lead, published_key(member["published"]), member["id"])
