@@ -44,6 +44,9 @@ ROWS = ("date", *SINGLE, "title_script")
 # computed segment reads only the few titles ``_traditional_sources`` samples).
 SIMPLIFIED_CODE, TRADITIONAL_CODE, SCRIPT_UNREAD = 0, 1, -2
 _PARTS = ("columns.npy", "pairs.npy", "ids.npy")
+# Titles read per source and segment at commit: more than the 5 that judge an outlet's
+# script, so that deleting a few of them later still leaves the sample stored.
+TITLES_SAMPLED = 16
 _TEMPORARY_RE = re.compile(r"^\.(.+)\.(\d+)\.tmp$")
 
 
@@ -75,11 +78,15 @@ def script_code(title: str | None) -> int:
 
 
 def _term_docs(leaf, fieldname: str) -> tuple[list[str], list[np.ndarray]]:
-    """A segment's terms of a field and the documents of each, deleted ones included."""
+    """A segment's terms of a field and the documents of each (deleted ones may be
+    among them: the reader's live mask drops them)."""
     values, postings = [], []
-    for term in leaf.lexicon(fieldname):
-        values.append(term.decode("utf-8"))
-        postings.append(_leaf_postings(leaf.postings(fieldname, term))[0])
+    for term, info in leaf.iter_field(fieldname):
+        values.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+        if info.doc_frequency() == 1:  # an id, a rare value: the term's one document is in its info
+            postings.append(np.array([info.min_id()], dtype=np.int64))
+        else:
+            postings.append(_leaf_postings(leaf.postings(fieldname, term))[0])
     return values, postings
 
 
@@ -108,9 +115,19 @@ def compute_segment(leaf, segment_id: str, read_titles: bool = False) -> Segment
     scripts = rows[ROWS.index("title_script")]
     scripts[:] = SCRIPT_UNREAD
     if read_titles:
-        for docnum in range(size):
+        for docnum in _sampled(rows[ROWS.index("source")]):
             scripts[docnum] = script_code(leaf.stored_fields(docnum).get("title"))
     return SegmentColumns(segment_id, size, values, rows, pairs.astype(np.int32), ids.astype(str))
+
+
+def _sampled(sources: np.ndarray) -> np.ndarray:
+    """The first ``TITLES_SAMPLED`` documents of each source: the titles whose script
+    ``columns._traditional_sources`` reads (the first few live ones of each source)."""
+    order = np.argsort(sources, kind="stable")
+    ordered = sources[order]
+    starts = np.searchsorted(ordered, ordered, side="left")  # each document's rank within its source
+    chosen = (np.arange(len(ordered)) - starts < TITLES_SAMPLED) & (ordered >= 0)
+    return np.sort(order[chosen])
 
 
 # -- the files --------------------------------------------------------------

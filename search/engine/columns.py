@@ -117,8 +117,7 @@ class FacetColumns:
         """The segments' columns joined in ``reader``'s document numbers, value codes
         remapped onto the values of every segment, deleted documents taken out."""
         size = reader.doc_count_all()
-        live = np.zeros(size, dtype=bool)
-        live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
+        live = _live_mask(reader, size)
         columns = {name: _joined_column(name, parts, offsets, live) for name in FACETS}
         dates = _joined([part.row("date") for part in parts])
         dates[~live] = 0
@@ -195,6 +194,17 @@ def _title_traditional(reader, scripts: np.ndarray, docnum: int) -> bool:
     if scripts[docnum] != SCRIPT_UNREAD:
         return bool(scripts[docnum] == TRADITIONAL_CODE)
     return text_script(reader.stored_fields(docnum).get("title")) == TRADITIONAL
+
+
+def _live_mask(reader, size: int) -> np.ndarray:
+    """Not deleted, per document; segments without deletions need no walk over their documents."""
+    live = np.zeros(size, dtype=bool)
+    for leaf, offset in reader.leaf_readers() if size else ():
+        if leaf.has_deletions():
+            live[np.fromiter(leaf.all_doc_ids(), dtype=np.int64) + offset] = True
+        else:
+            live[offset : offset + leaf.doc_count_all()] = True
+    return live
 
 
 def _joined(arrays: list[np.ndarray]) -> np.ndarray:
