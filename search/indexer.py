@@ -417,16 +417,16 @@ def index_paths(
             if len(pending) >= commit_every and not rebuild:
                 _commit(writer, pending, summary, rebuild, known, written, seen_hashes)
                 write_analysis_version(index_dir)  # after every commit: a killed run's next run resumes
-                store_columns(ix)  # facet columns of the new segments, read by servers at start-up
                 if stories:  # stories: issue 14
                     stories.commit(ix)
+                store_columns(ix)  # the new segments' facet columns, read by servers at start-up
                 writer = None
                 writer = _open_writer(ix, procs, wait_for_lock)
         _commit(writer, pending, summary, rebuild, known, written, seen_hashes)
         write_analysis_version(index_dir)
-        store_columns(ix)
         if stories:  # stories: issue 14 (after the index commit: a kill in between is repaired next run)
             stories.commit(ix)
+        store_columns(ix)
     except BaseException as error:
         _cancel(writer)
         # The run committed nothing since its last commit: its partial segments

@@ -21,6 +21,7 @@ import numpy as np
 from search import results
 from search.analysis_version import version_mismatch
 from search.engine import execute
+from search.engine.column_store import read_story_rows
 from search.engine.columns import FacetColumns, StoryColumn, count_facets
 from search.engine.evaluate import Evaluation
 from search.engine.generation import CACHE_BUDGETS, Generation, set_cache_budgets  # noqa: F401
@@ -47,7 +48,6 @@ from search.request import (  # noqa: F401
     resolve_region_filters,
 )
 from search.results import document_summary  # noqa: F401
-from search.stories import published_key, read_table, story_lead
 
 
 class SearchIndex:
@@ -280,17 +280,26 @@ class SearchIndex:
     # -- stories of reprints (issue 14; ``search.stories``) -----------------
 
     def _story_column(self, searcher) -> StoryColumn:
-        """Each document's story (``StoryColumn``), joined once per generation: the one
-        way the searcher reads the story store."""
+        """Each document's story (``StoryColumn``), once per generation: the one way
+        the searcher reads stories. Stored at commit (``column_store``), else joined
+        from the ids and the story store."""
         number = searcher.reader().generation()
+        generation = self._generation(searcher)
+        columns = generation.columns
 
-        def read_store() -> tuple[np.ndarray, np.ndarray]:
+        def build() -> StoryColumn:
+            rows = read_story_rows(self.index_dir, number, columns.size)
+            if rows is not None:
+                return StoryColumn.from_rows(rows[0], rows[1], columns.live)
+            # Imported here: the story store's module loads datasketch and SciPy (0.5 s).
+            from search.stories import read_table
+
             table = read_table(self.index_dir, number)
-            if table is None:
-                return np.zeros(0, dtype=str), np.zeros(0, dtype=np.int64)
-            return table.ids, table.stories
+            empty = (np.zeros(0, dtype=str), np.zeros(0, dtype=np.int64))
+            ids, stories = (table.ids, table.stories) if table is not None else empty
+            return StoryColumn.from_ids(columns.segment_ids, columns.live, ids, stories)
 
-        return self._generation(searcher).story_column(read_store)
+        return generation.story_column(build)
 
     def story(self, doc_id: str) -> dict[str, Any] | None:
         """The story of a document: id, size, lead and members (id, source, date, title); None if unknown."""
@@ -304,6 +313,8 @@ class SearchIndex:
         for member in stories.documents(story).tolist():
             summary = document_summary(searcher.stored_fields(member))
             members.append({key: summary[key] for key in ("id", "source", "date", "published", "title")})
+        from search.stories import published_key, story_lead
+
         lead = story_lead(members)
         members.sort(
             key=lambda member: (member["id"] != lead, published_key(member["published"]), member["id"])

@@ -14,7 +14,7 @@ import pytest
 from whoosh import index as whoosh_index
 
 from search.engine import open_for_search
-from search.engine.column_store import ROWS, read_segment, store_columns
+from search.engine.column_store import ROWS, read_segment, read_story_rows, store_columns
 from search.engine.columns import FacetColumns
 from search.indexer import index_paths
 from search.request import FACETS, UNKNOWN
@@ -55,7 +55,7 @@ def without_columns(index_dir: Path, target: Path) -> Path:
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(index_dir, target, copy_function=os.link)
     for entry in target.iterdir():
-        if entry.name.partition(".")[2] in PARTS:
+        if entry.name.partition(".")[2] in PARTS or entry.name.startswith("xunwen-stories-"):
             entry.unlink()
     return target
 
@@ -93,9 +93,10 @@ def searched(index: SearchIndex, query, filters, sort, collapse) -> dict:
     return result
 
 
-def assert_stored_like_computed(index_dir: Path, scratch: Path) -> None:
-    """Every segment read from its files; the same arrays, searches and stories as computed;
-    the facets of everything equal to a scan of the stored fields."""
+def assert_stored_like_computed(index_dir: Path, scratch: Path, story_rows: bool = True) -> None:
+    """Every segment read from its files (and the story column, where an indexing run wrote
+    it); the same arrays, searches and stories as computed; the facets of everything equal
+    to a scan of the stored fields."""
     ix = open_for_search(index_dir)
     with ix.reader() as reader:
         stored = FacetColumns.from_reader(reader, index_dir)
@@ -103,6 +104,11 @@ def assert_stored_like_computed(index_dir: Path, scratch: Path) -> None:
         assert_same_columns(stored, FacetColumns.from_reader(reader, None))
     old_way = SearchIndex(without_columns(index_dir, scratch))
     new_way = SearchIndex(index_dir)
+    generation = ix.latest_generation()
+    assert (read_story_rows(index_dir, generation, stored.size) is not None) == story_rows
+    assert read_story_rows(old_way.index_dir, generation, stored.size) is None
+    assert np.array_equal(new_way._story_column(new_way._searcher()).rows,
+                          old_way._story_column(old_way._searcher()).rows)  # fmt: skip
     for query, filters, sort, collapse in SEARCHES:
         assert searched(new_way, query, filters, sort, collapse) == searched(old_way, query, filters, sort, collapse)
     everything = new_way.search("", per_page=100)
@@ -162,7 +168,7 @@ def test_stored_columns_through_add_replace_delete_and_merge(corpus_index, tmp_p
     writer = ix.writer()
     writer.delete_by_term("id", other)
     writer.commit(merge=False)
-    assert_stored_like_computed(index_dir, tmp_path / "d")
+    assert_stored_like_computed(index_dir, tmp_path / "d", story_rows=False)  # no indexing run: joined
 
     # A merge: the merged-away segments' files go with them, the new segment's are written.
     ix.optimize()
@@ -260,5 +266,33 @@ def test_stale_and_temporary_files_are_removed(small_index):
     dead.write_bytes(b"")
     alive = small_index / f".xunwen_0000000000000002.ids.npy.{os.getppid()}.tmp"  # a running writer's
     alive.write_bytes(b"")
+    old_stories = small_index / "xunwen-stories-v1-0.npy"  # the story column of a generation long gone
+    old_stories.write_bytes(b"")
     assert store_columns(open_for_search(small_index)) == []
-    assert not gone.exists() and not dead.exists() and alive.exists()
+    assert not gone.exists() and not dead.exists() and alive.exists() and not old_stories.exists()
+    assert len(list(small_index.glob("xunwen-stories-v1-*.npy"))) == 2  # the newest two generations
+
+
+def _story_rows_file(index_dir: Path) -> Path:
+    return max(index_dir.glob("xunwen-stories-v*-*.npy"), key=lambda path: int(path.stem.rsplit("-", 1)[1]))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda path: path.unlink(),
+        _truncate,
+        lambda path: np.save(path, np.load(path)[:, :-1]),  # another generation's length
+        lambda path: np.save(path, np.load(path).astype(np.int32)),
+        lambda path: np.save(path, np.load(path) - 5),  # story ids below -1, sizes below 1
+    ],
+    ids=["missing", "truncated", "shape", "dtype", "values"],
+)
+def test_damaged_story_column_is_joined_again(small_index, damage, tmp_path):
+    expected = searched(SearchIndex(without_columns(small_index, tmp_path / "old")), "样本", {}, None, "story")
+    path = _story_rows_file(small_index)
+    assert path.name.endswith(f"-{open_for_search(small_index).latest_generation()}.npy")
+    damage(path)
+    index = SearchIndex(small_index)
+    assert read_story_rows(small_index, open_for_search(small_index).latest_generation(), 60) is None
+    assert searched(index, "样本", {}, None, "story") == expected

@@ -10,6 +10,11 @@ segment, and kept in three files named after the segment::
     xunwen_<segment>.ids.npy       str (documents,): each document's id (the story column joins on it)
     xunwen_<segment>.columns.json  the version stamp, the shapes, each facet's values (written last)
 
+and, per index generation (stories are regrouped as documents arrive), the
+story column joined from the ids and the story store (``search.stories``)::
+
+    xunwen-stories-v1-<generation>.npy   int64 (2, documents): story id (-1 none), its size in the store
+
 Whoosh's own ``clean_files`` deletes every file named ``<index>_<segment>.*``
 of a segment the table of contents no longer lists, so the files go with
 their segment when it is merged away (``store_columns`` removes them too).
@@ -44,6 +49,9 @@ ROWS = ("date", *SINGLE, "title_script")
 # computed segment reads only the few titles ``_traditional_sources`` samples).
 SIMPLIFIED_CODE, TRADITIONAL_CODE, SCRIPT_UNREAD = 0, 1, -2
 _PARTS = ("columns.npy", "pairs.npy", "ids.npy")
+STORY_VERSION = 1
+_STORY_RE = re.compile(rf"^xunwen-stories-v{STORY_VERSION}-(\d+)\.npy$")
+KEEP_STORY_ROWS = 2  # the newest generation's and the one before (servers still on it)
 # Titles read per source and segment at commit: more than the 5 that judge an outlet's
 # script, so that deleting a few of them later still leaves the sample stored.
 TITLES_SAMPLED = 16
@@ -225,8 +233,9 @@ def segment_columns(leaf, index_dir: str | Path | None) -> SegmentColumns:
 
 
 def store_columns(ix) -> list[str]:
-    """After a commit: write the files of every segment of ``ix`` that lacks them,
-    remove those of segments gone, and temporary files of dead runs; return the segments written.
+    """After a commit (and the story store's): write the files of every segment of ``ix``
+    that lacks them and the newest generation's story column, remove those of segments
+    gone, and temporary files of dead runs; return the segments written.
 
     The commit stands without them (a reader computes what is missing), so a
     full disk or a failed write here stops the writing, not the indexing run."""
@@ -249,7 +258,54 @@ def _store_columns(ix) -> list[str]:
                 write_segment(index_dir, compute_segment(leaf, segment_id, read_titles=True))
                 written.append(segment_id)
     _remove_stale(listed, {segment.segment_id() for segment in ix._segments()} | current)
+    _store_story_rows(ix, index_dir)
     return written
+
+
+def story_rows_path(index_dir: str | Path, generation: int) -> Path:
+    return Path(index_dir) / f"xunwen-stories-v{STORY_VERSION}-{generation}.npy"
+
+
+def read_story_rows(index_dir: str | Path, generation: int | None, size: int) -> np.ndarray | None:
+    """The stored story column of a generation (``StoryColumn.rows``), memory-mapped; None if
+    it is missing or does not fit (then the store itself is read and joined)."""
+    if generation is None:
+        return None
+    try:
+        rows = np.load(story_rows_path(index_dir, generation), mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    if rows.dtype != np.int64 or rows.shape != (2, size):
+        return None
+    if size and (rows[0].min() < -1 or rows[1].min() < 1):
+        return None
+    return rows
+
+
+def _store_story_rows(ix, index_dir: Path) -> None:
+    """The story column of the newest generation, from the segment files just written;
+    those of older generations than the last few are removed."""
+    from search.engine.columns import FacetColumns, StoryColumn
+    from search.stories import read_table
+
+    with ix.reader() as reader:
+        generation, size = reader.generation(), reader.doc_count_all()
+        columns = None
+        if generation is not None and read_story_rows(index_dir, generation, size) is None:
+            columns = FacetColumns.from_reader(reader, index_dir)
+    if columns is not None:
+        table = read_table(index_dir, generation)
+        empty = (np.zeros(0, dtype=str), np.zeros(0, dtype=np.int64))
+        ids, stories = (table.ids, table.stories) if table is not None else empty
+        rows = StoryColumn.from_ids(columns.segment_ids, columns.live, ids, stories).rows
+        _write_atomically(story_rows_path(index_dir, generation),
+                          lambda handle: np.save(handle, rows, allow_pickle=False))  # fmt: skip
+    for old in sorted(_story_generations(index_dir))[:-KEEP_STORY_ROWS]:
+        story_rows_path(index_dir, old).unlink(missing_ok=True)
+
+
+def _story_generations(index_dir: Path) -> list[int]:
+    return [int(match.group(1)) for match in map(_STORY_RE.match, os.listdir(index_dir)) if match]
 
 
 def _remove_stale(listed: list[Path], current: set[str]) -> None:
@@ -257,7 +313,8 @@ def _remove_stale(listed: list[Path], current: set[str]) -> None:
     for entry in listed:
         name = entry.name
         temporary = _TEMPORARY_RE.match(name)
-        if temporary and any(temporary.group(1).endswith("." + part) for part in parts):
+        if temporary and (any(temporary.group(1).endswith("." + part) for part in parts)
+                          or _STORY_RE.match(temporary.group(1))):  # fmt: skip
             if not _alive(int(temporary.group(2))):
                 entry.unlink(missing_ok=True)
         elif any(name.endswith("." + part) for part in parts) and name.split(".", 1)[0] not in current:

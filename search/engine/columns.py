@@ -310,18 +310,31 @@ class StoryColumn:
             raw = np.fromiter(
                 (story_of.get(doc_id, -1) for part in doc_ids for doc_id in part.tolist()), np.int64, size
             )
-        raw[~live] = -1  # a deleted document (the old version of a replaced one) is a story of its own
-        known, codes = np.unique(raw[raw >= 0], return_inverse=True)
-        alone = np.flatnonzero(raw < 0)
-        dense = np.empty(size, dtype=np.int64)
-        dense[raw >= 0] = codes
+        store_stories, store_sizes = np.unique(stories, return_counts=True)
+        size_of_doc = np.ones(size, dtype=np.int64)
+        named = raw >= 0
+        size_of_doc[named] = store_sizes[np.searchsorted(store_stories, raw[named])]
+        return cls.from_rows(raw, size_of_doc, live)
+
+    @classmethod
+    def from_rows(cls, raw: np.ndarray, size_of_doc: np.ndarray, live: np.ndarray) -> StoryColumn:
+        """From each document's story id in the store (-1: none) and that story's
+        size in the store, as ``rows`` keeps them (stored per generation at commit)."""
+        raw = np.where(live, raw, -1)  # a deleted document (the old version of a replaced one) is a story of its own
+        named = raw >= 0
+        known, first, codes = np.unique(raw[named], return_index=True, return_inverse=True)
+        alone = np.flatnonzero(~named)
+        dense = np.empty(len(raw), dtype=np.int64)
+        dense[named] = codes
         dense[alone] = len(known) + np.arange(len(alone))
         story_ids = np.concatenate([known, np.full(len(alone), -1, dtype=np.int64)])
-        store_stories, store_sizes = np.unique(stories, return_counts=True)
-        story_sizes = np.concatenate(
-            [store_sizes[np.searchsorted(store_stories, known)], np.ones(len(alone), dtype=np.int64)]
-        ).astype(np.int64)
-        return cls(dense, story_ids, story_sizes)
+        sizes = np.concatenate([np.asarray(size_of_doc)[named][first], np.ones(len(alone), dtype=np.int64)])
+        return cls(dense, story_ids.astype(np.int64), sizes.astype(np.int64))
+
+    @property
+    def rows(self) -> np.ndarray:
+        """int64 (2, documents): each document's story id (-1: none) and its story's size."""
+        return np.stack([self.story_ids[self.codes], self.sizes[self.codes]])
 
     def story_of(self, docnum: int) -> int | None:
         """The store's story id of a document (None: a story of its own)."""

@@ -113,13 +113,11 @@ class Generation:
     stories: StoryColumn | None = None  # built on first use (``story_column``)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def story_column(self, read_store: Callable[[], tuple[np.ndarray, np.ndarray]]) -> StoryColumn:
-        """Each document's story, joined once per generation from the ids stored with the
-        columns and the story store's (``ids``, ``stories``) that ``read_store`` returns."""
+    def story_column(self, build: Callable[[], StoryColumn]) -> StoryColumn:
+        """Each document's story, built (``build()``) once per generation."""
         with self.lock:
             if self.stories is None:
-                ids, stories = read_store()
-                self.stories = StoryColumn.from_ids(self.columns.segment_ids, self.columns.live, ids, stories)
+                self.stories = build()
             return self.stories
 
     def postings(self, reader, fieldname: str, text: str) -> Postings:
