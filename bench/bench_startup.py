@@ -94,22 +94,24 @@ def phases(index_dir: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _env() -> dict:
+def _env(tree: Path = ROOT) -> dict:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env["PYTHONPATH"] = str(tree)  # this tree's code, also in the server's processes
     return env
 
 
 # -- a real server and a CLI run ---------------------------------------------
 
 
-def server_startup(index_dir: Path) -> float:
+def server_startup(index_dir: Path, tree: Path = ROOT) -> float:
     """Seconds from starting ``xunwen serve`` to its first answered ``/api/search`` with facets."""
     port = free_port()
     command = [sys.executable, "-m", "web.cli", "serve", "--index-dir", str(index_dir), "--host", HOST,
                "--port", str(port), "--workers", "1"]  # fmt: skip
     started = time.perf_counter()
-    server = subprocess.Popen(command, cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        command, cwd=tree, env=_env(tree), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         while True:
             if server.poll() is not None:
@@ -136,31 +138,32 @@ def server_startup(index_dir: Path) -> float:
             server.wait(10)
 
 
-def cli_search(index_dir: Path) -> float:
+def cli_search(index_dir: Path, tree: Path = ROOT) -> float:
     """Seconds of one ``xunwen search QUERY --json`` run."""
     command = [sys.executable, "-m", "web.cli", "search", QUERY, "--json", "--index-dir", str(index_dir)]
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, env=_env(), capture_output=True, timeout=STARTUP_TIMEOUT)
+    done = subprocess.run(command, cwd=tree, env=_env(tree), capture_output=True, timeout=STARTUP_TIMEOUT)
     seconds = time.perf_counter() - started
     if done.returncode != 0 or not json.loads(done.stdout).get("ok", True):
         raise RuntimeError(f"xunwen search failed: {done.stderr.decode()[-2000:]}")
     return seconds
 
 
-def side_by_side(measure, computed: Path, stored: Path, rounds: int) -> tuple[list[float], list[float]]:
-    """``measure`` of each copy, alternating (a load change hits both ways alike)."""
-    old, new = [], []
+def side_by_side(measure, ways: list[tuple[Path, Path]], rounds: int) -> list[list[float]]:
+    """``measure(index, tree)`` of each way, alternating (a load change hits every way alike)."""
+    found: list[list[float]] = [[] for _ in ways]
     for _ in range(rounds):
-        old.append(measure(computed))
-        new.append(measure(stored))
-    return old, new
+        for seconds, (index_dir, tree) in zip(found, ways, strict=True):
+            seconds.append(measure(index_dir, tree))
+    return found
 
 
-def _line(name: str, old: list[float], new: list[float]) -> str:
-    before, after = statistics.median(old), statistics.median(new)
-    return (f"{name}: computed {before:.2f} s (runs {', '.join(f'{s:.2f}' for s in old)}), "
-            f"stored {after:.2f} s (runs {', '.join(f'{s:.2f}' for s in new)}), "
-            f"{before / after:.1f}x faster")  # fmt: skip
+def _line(name: str, names: list[str], found: list[list[float]]) -> str:
+    stored = statistics.median(found[1])
+    parts = [f"{way} {statistics.median(runs):.2f} s (runs {', '.join(f'{s:.2f}' for s in runs)})"
+             for way, runs in zip(names, found, strict=True)]  # fmt: skip
+    ratios = ", ".join(f"{statistics.median(runs) / stored:.1f}x" for runs in found[:1] + found[2:])
+    return f"{name}: {'; '.join(parts)}; stored is faster by {ratios}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,6 +171,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, default=Path("/tmp/xunwen-bench/xwlb"))
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/xunwen-startup"))
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--baseline-tree",
+        type=Path,
+        help="also time this tree's code (e.g. /work/main) on the copy without columns",
+    )
     args = parser.parse_args(argv)
     args.work_dir.mkdir(parents=True, exist_ok=True)
     computed = linked_copy(args.index, args.work_dir / "computed", stored=False)
@@ -177,13 +185,19 @@ def main(argv: list[str] | None = None) -> int:
           f"(what store_columns adds to a commit of the whole index); load {os.getloadavg()[0]:.1f}")  # fmt: skip
     for name, copy in (("computed", computed), ("stored", stored)):
         found = phases(copy)
-        print(f"\nphases of a fresh process, columns {name} ({found['stored_segments']} segments read from files):")
+        print(
+            f"\nphases of a fresh process, columns {name} ({found['stored_segments']} segments read from files):"
+        )
         for phase, seconds in found["phases"]:
             print(f"  {seconds:7.3f} s  {phase}")
+    names = ["computed", "stored"] + ([f"{args.baseline_tree} computed"] if args.baseline_tree else [])
+    ways = [(computed, ROOT), (stored, ROOT)] + (
+        [(computed, args.baseline_tree)] if args.baseline_tree else []
+    )
     print()
-    print(_line("server, start to first /api/search with facets", *side_by_side(server_startup, computed, stored,
-                                                                               args.rounds)))  # fmt: skip
-    print(_line("xunwen search --json, whole run", *side_by_side(cli_search, computed, stored, args.rounds)))
+    print(_line("server, start to first /api/search with facets", names,
+                side_by_side(server_startup, ways, args.rounds)))  # fmt: skip
+    print(_line("xunwen search --json, whole run", names, side_by_side(cli_search, ways, args.rounds)))
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     return 0
 

@@ -82,7 +82,9 @@ def scanned_facets(index_dir: Path) -> dict[str, Counter]:
         for _, stored in reader.iter_docs():
             for name, (fieldname, multi) in FACETS.items():
                 value = stored.get(fieldname)
-                values = [item for item in (value or "").split(",") if item] if multi else [value] if value else []
+                values = (
+                    [item for item in (value or "").split(",") if item] if multi else [value] if value else []
+                )
                 counts[name].update(values or [UNKNOWN])
     return counts
 
@@ -110,7 +112,9 @@ def assert_stored_like_computed(index_dir: Path, scratch: Path, story_rows: bool
     assert np.array_equal(new_way._story_column(new_way._searcher()).rows,
                           old_way._story_column(old_way._searcher()).rows)  # fmt: skip
     for query, filters, sort, collapse in SEARCHES:
-        assert searched(new_way, query, filters, sort, collapse) == searched(old_way, query, filters, sort, collapse)
+        assert searched(new_way, query, filters, sort, collapse) == searched(
+            old_way, query, filters, sort, collapse
+        )
     everything = new_way.search("", per_page=100)
     assert everything["total"] == sum(1 for _ in ix.reader().all_doc_ids())
     truth = scanned_facets(index_dir)
@@ -139,11 +143,15 @@ def test_stored_columns_through_add_replace_delete_and_merge(corpus_index, tmp_p
     index_dir = corpus_index
     shared = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
     first = segment_ids(index_dir)
-    assert set(column_files(index_dir)) == first and all(len(p) == 4 for p in column_files(index_dir).values())
+    assert set(column_files(index_dir)) == first and all(
+        len(p) == 4 for p in column_files(index_dir).values()
+    )
     assert_stored_like_computed(index_dir, tmp_path / "a")
 
     # An incremental run writes its new segment's files only.
-    before = {path.name: path.stat().st_ino for path in index_dir.iterdir() if path.name.partition(".")[2] in PARTS}
+    before = {
+        path.name: path.stat().st_ino for path in index_dir.iterdir() if path.name.partition(".")[2] in PARTS
+    }
     index_paths([shared / "cec.jsonl.gz"], index_dir, procs=1)
     assert set(column_files(index_dir)) == segment_ids(index_dir) and len(segment_ids(index_dir)) > len(first)
     kept = {name: inode for name, inode in before.items() if name.split(".")[0] in segment_ids(index_dir)}
@@ -163,7 +171,11 @@ def test_stored_columns_through_add_replace_delete_and_merge(corpus_index, tmp_p
 
     # A deletion alone (no new segment, no merge).
     with open_for_search(index_dir).reader() as reader:
-        other = next(fields["id"] for _, fields in reader.iter_docs() if fields.get("source") and fields["id"] != doc_id)
+        other = next(
+            fields["id"]
+            for _, fields in reader.iter_docs()
+            if fields.get("source") and fields["id"] != doc_id
+        )
     ix = whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
     writer = ix.writer()
     writer.delete_by_term("id", other)
@@ -242,8 +254,20 @@ def _wrong_dtype(index_dir: Path, segment: str) -> None:
         _wrong_shape,
         _wrong_dtype,
     ],
-    ids=["missing-ids", "missing-stamp", "truncated-npy", "truncated-json", "not-npy", "version",
-         "documents", "rows", "schema", "codes-out-of-range", "shape", "dtype"],  # fmt: skip
+    ids=[
+        "missing-ids",
+        "missing-stamp",
+        "truncated-npy",
+        "truncated-json",
+        "not-npy",
+        "version",
+        "documents",
+        "rows",
+        "schema",
+        "codes-out-of-range",
+        "shape",
+        "dtype",
+    ],  # fmt: skip
 )
 def test_missing_or_damaged_files_fall_back_to_computing(small_index, damage, tmp_path):
     segment, size = _segment(small_index)
@@ -289,7 +313,9 @@ def _story_rows_file(index_dir: Path) -> Path:
     ids=["missing", "truncated", "shape", "dtype", "values"],
 )
 def test_damaged_story_column_is_joined_again(small_index, damage, tmp_path):
-    expected = searched(SearchIndex(without_columns(small_index, tmp_path / "old")), "样本", {}, None, "story")
+    expected = searched(
+        SearchIndex(without_columns(small_index, tmp_path / "old")), "样本", {}, None, "story"
+    )
     path = _story_rows_file(small_index)
     assert path.name.endswith(f"-{open_for_search(small_index).latest_generation()}.npy")
     damage(path)

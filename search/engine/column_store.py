@@ -177,7 +177,9 @@ def write_segment(index_dir: str | Path, columns: SegmentColumns) -> None:
         _write_atomically(_path(index_dir, columns.segment_id, part),
                           lambda handle, array=array: np.save(handle, array, allow_pickle=False))  # fmt: skip
     stamp = json.dumps(_stamp(columns), ensure_ascii=False).encode("utf-8")
-    _write_atomically(_path(index_dir, columns.segment_id, "columns.json"), lambda handle: handle.write(stamp))
+    _write_atomically(
+        _path(index_dir, columns.segment_id, "columns.json"), lambda handle: handle.write(stamp)
+    )
 
 
 def read_segment(index_dir: str | Path, segment_id: str, size: int) -> SegmentColumns | None:
