@@ -177,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
         help="also time this tree's code (e.g. /work/main) on the copy without columns",
     )
     args = parser.parse_args(argv)
+    if not (args.index / "analysis.json").exists() and not any(args.index.glob("_*.toc")):
+        print(f"no index in {args.index}: build one (xunwen index ../shared/corpus/xwlb.jsonl.gz --index-dir "
+              f"{args.index}) or pass --index; nothing measured")  # fmt: skip
+        return 0
     args.work_dir.mkdir(parents=True, exist_ok=True)
     computed = linked_copy(args.index, args.work_dir / "computed", stored=False)
     started = time.perf_counter()
