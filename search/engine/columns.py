@@ -172,11 +172,13 @@ def date_number(value: str) -> int:
 _SOURCE_SAMPLE = 5  # titles read per outlet to tell the script it writes in
 
 
-def _traditional_sources(reader, column: FacetColumn, scripts: np.ndarray) -> frozenset[str]:
+def _traditional_sources(reader, column: FacetColumn, scripts: np.ndarray | None = None) -> frozenset[str]:
     """The outlets most of whose articles are in Traditional, judged on the
     titles of a few of them (stored with the columns, else one stored read each;
     the index has no script field)."""
     codes = column.doc_codes
+    if scripts is None:  # none stored: every sampled title is read
+        scripts = np.full(len(codes), SCRIPT_UNREAD, dtype=np.int64)
     order = np.argsort(codes, kind="stable")  # documents by value, in document order within one
     starts = np.searchsorted(codes[order], np.arange(len(column.values)))
     ends = np.searchsorted(codes[order], np.arange(len(column.values)), side="right")
