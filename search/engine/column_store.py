@@ -3,7 +3,7 @@
 A segment never changes, so what ``columns.FacetColumns`` needs of it (each
 document's facet value codes, its date, its id and the script of its title)
 is computed once, by the indexing process after the commit that made the
-segment, and kept in three files named after the segment::
+segment, and kept in four files named after the segment::
 
     xunwen_<segment>.columns.npy   int32 (rows, documents): date, one code per single-valued facet, title script
     xunwen_<segment>.pairs.npy     int32 (3, pairs): multi-valued facet, document, code (topics)
@@ -99,7 +99,8 @@ def _term_docs(leaf, fieldname: str) -> tuple[list[str], list[np.ndarray]]:
 
 
 def compute_segment(leaf, segment_id: str, read_titles: bool = False) -> SegmentColumns:
-    """A segment's columns from its term index (and, with ``read_titles``, every title's script)."""
+    """A segment's columns from its term index (and, with ``read_titles``, the script of the
+    titles ``_traditional_sources`` may sample: the first ``TITLES_SAMPLED`` of each source)."""
     size = leaf.doc_count_all()
     rows = np.full((len(ROWS), size), -1, dtype=np.int32)
     values: dict[str, list[str]] = {}
