@@ -294,7 +294,7 @@ def test_stale_and_temporary_files_are_removed(small_index):
     old_stories.write_bytes(b"")
     assert store_columns(open_for_search(small_index)) == []
     assert not gone.exists() and not dead.exists() and alive.exists() and not old_stories.exists()
-    assert len(list(small_index.glob("xunwen-stories-v1-*.npy"))) == 2  # the newest two generations
+    assert len(list(small_index.glob("xunwen-stories-v1-*.npy"))) == 1  # the newest generation's
 
 
 def _story_rows_file(index_dir: Path) -> Path:

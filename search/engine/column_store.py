@@ -51,7 +51,9 @@ SIMPLIFIED_CODE, TRADITIONAL_CODE, SCRIPT_UNREAD = 0, 1, -2
 _PARTS = ("columns.npy", "pairs.npy", "ids.npy")
 STORY_VERSION = 1
 _STORY_RE = re.compile(rf"^xunwen-stories-v{STORY_VERSION}-(\d+)\.npy$")
-KEEP_STORY_ROWS = 2  # the newest generation's and the one before (servers still on it)
+# Only the newest generation's: a server already on an older one holds its column in memory,
+# and one that opens an older generation joins it from the story store (slower, the same).
+KEEP_STORY_ROWS = 1
 # Titles read per source and segment at commit: more than the 5 that judge an outlet's
 # script, so that deleting a few of them later still leaves the sample stored.
 TITLES_SAMPLED = 16
