@@ -27,6 +27,7 @@ from whoosh.writing import CLEAR, LockError
 from search.analysis import character_grams, index_terms
 from search.analysis_version import AnalysisVersionError, version_mismatch, write_analysis_version
 from search.document import Document, content_hash, id_problem
+from search.engine.column_store import store_columns
 from search.engine.segment_writer import GroupingSegmentWriter
 from search.engine.writer import PreparingWriter
 from search.extract import extract_metadata
@@ -418,12 +419,14 @@ def index_paths(
                 write_analysis_version(index_dir)  # after every commit: a killed run's next run resumes
                 if stories:  # stories: issue 14
                     stories.commit(ix)
+                store_columns(ix)  # the new segments' facet columns, read by servers at start-up
                 writer = None
                 writer = _open_writer(ix, procs, wait_for_lock)
         _commit(writer, pending, summary, rebuild, known, written, seen_hashes)
         write_analysis_version(index_dir)
         if stories:  # stories: issue 14 (after the index commit: a kill in between is repaired next run)
             stories.commit(ix)
+        store_columns(ix)
     except BaseException as error:
         _cancel(writer)
         # The run committed nothing since its last commit: its partial segments

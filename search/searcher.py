@@ -21,6 +21,7 @@ import numpy as np
 from search import results
 from search.analysis_version import version_mismatch
 from search.engine import execute
+from search.engine.column_store import read_story_rows
 from search.engine.columns import FacetColumns, StoryColumn, count_facets
 from search.engine.evaluate import Evaluation
 from search.engine.generation import CACHE_BUDGETS, Generation, set_cache_budgets  # noqa: F401
@@ -47,7 +48,6 @@ from search.request import (  # noqa: F401
     resolve_region_filters,
 )
 from search.results import document_summary  # noqa: F401
-from search.stories import StoryTable, published_key, read_table, story_lead
 
 
 class SearchIndex:
@@ -95,7 +95,8 @@ class SearchIndex:
             state = self._generations.get(key)
             if state is None:
                 with damage_reported(self.index_dir):
-                    state = Generation(FacetColumns.from_reader(searcher.reader()))
+                    # Stored with each segment at commit, memory-mapped; computed where missing.
+                    state = Generation(FacetColumns.from_reader(searcher.reader(), self.index_dir))
                 self._generations = {key: state}  # older generations are no longer read
             return state
 
@@ -171,14 +172,16 @@ class SearchIndex:
         match = self._match(plan or plan_query(query), filters)
         documents = int(np.count_nonzero(match.final))
         in_stories = collapse == "story" or count == "stories"
-        stories = self._story_column(match.searcher) if in_stories else None
+        story_column = self._story_column(match.searcher)  # every hit names its story
+        stories = story_column if in_stories else None
         story_total = stories.distinct(match.final) if stories is not None else None
         listed = story_total if collapse == "story" else documents
         docnums = execute.page_docnums(match, sort, page, per_page, stories if collapse == "story" else None)
         terms = match.plan.highlight_terms
         hits = [results.hit(match.searcher.stored_fields(docnum), terms) for docnum in docnums]
-        for hit in hits:  # stories: issue 14
-            hit.update(self._story_fields(match.searcher, hit["id"]))
+        for hit, docnum in zip(hits, docnums, strict=True):  # stories: issue 14
+            story = story_column.story_of(docnum)
+            hit.update({"story": story, "story_size": story_column.size_of(docnum)})
         if collapse == "story":  # how many of each story's members this search matched
             matched = np.bincount(stories.codes[match.final], minlength=stories.count)
             for hit, docnum in zip(hits, docnums, strict=True):
@@ -278,44 +281,42 @@ class SearchIndex:
 
     # -- stories of reprints (issue 14; ``search.stories``) -----------------
 
-    def _story_table(self, searcher) -> StoryTable | None:
-        """The story store of the searcher's generation, read once per generation."""
-        generation = searcher.reader().generation()
-        cached = getattr(self, "_stories_cache", None)
-        if cached is None or cached[0] != generation:
-            cached = self._stories_cache = (generation, read_table(self.index_dir, generation))
-        return cached[1]
-
     def _story_column(self, searcher) -> StoryColumn:
-        """Each document's story as a NumPy column, built once per generation."""
-        table = self._story_table(searcher)
-        cached = getattr(self, "_story_column_cache", None)
-        if cached is None or cached[0] is not table or cached[1] != searcher.reader().generation():
-            ids = table.ids if table is not None else np.zeros(0, dtype=str)
-            stories = table.stories if table is not None else np.zeros(0, dtype=np.int64)
-            column = StoryColumn.from_reader(searcher.reader(), ids, stories)
-            cached = self._story_column_cache = (table, searcher.reader().generation(), column)
-        return cached[2]
+        """Each document's story (``StoryColumn``), once per generation: the one way
+        the searcher reads stories. Stored at commit (``column_store``), else joined
+        from the ids and the story store."""
+        number = searcher.reader().generation()
+        generation = self._generation(searcher)
+        columns = generation.columns
 
-    def _story_fields(self, searcher, doc_id: str) -> dict[str, Any]:
-        """What a hit carries about its story: ``story`` (id or None) and ``story_size``."""
-        table = self._story_table(searcher)
-        story = table.story_of(doc_id) if table is not None else None
-        return {"story": story, "story_size": table.size(story) if story is not None else 1}
+        def build() -> StoryColumn:
+            rows = read_story_rows(self.index_dir, number, columns.size)
+            if rows is not None:
+                return StoryColumn.from_rows(rows[0], rows[1], columns.live)
+            # Imported here: the story store's module loads datasketch and SciPy (0.5 s).
+            from search.stories import read_table
+
+            table = read_table(self.index_dir, number)
+            empty = (np.zeros(0, dtype=str), np.zeros(0, dtype=np.int64))
+            ids, stories = (table.ids, table.stories) if table is not None else empty
+            return StoryColumn.from_ids(columns.segment_ids, columns.live, ids, stories)
+
+        return generation.story_column(build)
 
     def story(self, doc_id: str) -> dict[str, Any] | None:
         """The story of a document: id, size, lead and members (id, source, date, title); None if unknown."""
         searcher = self._searcher()
-        table = self._story_table(searcher)
-        story = table.story_of(doc_id) if table is not None else None
+        docnum = document_number(searcher, doc_id)
+        stories = self._story_column(searcher)
+        story = stories.story_of(docnum) if docnum is not None else None
         if story is None:
             return None
         members = []
-        for member in table.members(story):
-            docnum = document_number(searcher, member)
-            if docnum is not None:  # the store may name a document this generation lacks
-                summary = document_summary(searcher.stored_fields(docnum))
-                members.append({key: summary[key] for key in ("id", "source", "date", "published", "title")})
+        for member in stories.documents(story).tolist():
+            summary = document_summary(searcher.stored_fields(member))
+            members.append({key: summary[key] for key in ("id", "source", "date", "published", "title")})
+        from search.stories import published_key, story_lead
+
         lead = story_lead(members)
         members.sort(
             key=lambda member: (member["id"] != lead, published_key(member["published"]), member["id"])

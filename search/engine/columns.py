@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from search.engine.column_store import MULTI, SCRIPT_UNREAD, TRADITIONAL_CODE, SegmentColumns, segment_columns
 from search.request import FACET_IGNORES, FACET_LIMIT, FACETS, UNKNOWN
 from search.script import TRADITIONAL, text_script
 
@@ -98,20 +100,31 @@ class FacetColumns:
     dates: np.ndarray  # int YYYYMMDD (month or year precision: day/month 0), 0 unknown
     traditional_sources: frozenset[str] = frozenset()  # outlets that write in Traditional
 
+    # Each segment's document ids (memory-mapped where stored): the story column joins on them.
+    segment_ids: list[np.ndarray] = field(default_factory=list, repr=False)
+    stored_segments: int = 0  # how many segments' columns were read from their files (not computed)
+
     @classmethod
-    def from_reader(cls, reader) -> FacetColumns:
+    def from_reader(cls, reader, index_dir: str | Path | None = None) -> FacetColumns:
+        """Every column of ``reader``: each segment's stored files (``column_store``) where
+        ``index_dir`` holds sound ones, else computed from its term index; deletions applied."""
+        leaves = list(reader.leaf_readers()) if reader.doc_count_all() else []
+        parts = [segment_columns(leaf, index_dir) for leaf, _ in leaves]
+        return cls.from_segments(reader, parts, [offset for _, offset in leaves])
+
+    @classmethod
+    def from_segments(cls, reader, parts: list[SegmentColumns], offsets: list[int]) -> FacetColumns:
+        """The segments' columns joined in ``reader``'s document numbers, value codes
+        remapped onto the values of every segment, deleted documents taken out."""
         size = reader.doc_count_all()
-        live = np.zeros(size, dtype=bool)
-        live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
-        columns = {
-            name: _read_column(reader, name, fieldname, multi, size)
-            for name, (fieldname, multi) in FACETS.items()
-        }
-        dates = np.zeros(size, dtype=np.int64)
-        for term in reader.lexicon("date"):
-            value = date_number(term.decode("utf-8"))
-            dates[np.fromiter(reader.postings("date", term).all_ids(), dtype=np.int64)] = value
-        return cls(size, live, columns, dates, _traditional_sources(reader, columns["source"]))
+        live = _live_mask(reader, size)
+        columns = {name: _joined_column(name, parts, offsets, live) for name in FACETS}
+        dates = _joined([part.row("date") for part in parts])
+        dates[~live] = 0
+        scripts = _joined([part.row("title_script") for part in parts])
+        traditional = _traditional_sources(reader, columns["source"], scripts)
+        stored = sum(part.stored for part in parts)
+        return cls(size, live, columns, dates, traditional, [part.ids for part in parts], stored)
 
     @functools.cached_property
     def known(self) -> dict[str, frozenset[str]]:
@@ -159,10 +172,13 @@ def date_number(value: str) -> int:
 _SOURCE_SAMPLE = 5  # titles read per outlet to tell the script it writes in
 
 
-def _traditional_sources(reader, column: FacetColumn) -> frozenset[str]:
+def _traditional_sources(reader, column: FacetColumn, scripts: np.ndarray | None = None) -> frozenset[str]:
     """The outlets most of whose articles are in Traditional, judged on the
-    titles of a few of them (one stored read each; the index has no script field)."""
+    titles of a few of them (stored with the columns, else one stored read each;
+    the index has no script field)."""
     codes = column.doc_codes
+    if scripts is None:  # none stored: every sampled title is read
+        scripts = np.full(len(codes), SCRIPT_UNREAD, dtype=np.int64)
     order = np.argsort(codes, kind="stable")  # documents by value, in document order within one
     starts = np.searchsorted(codes[order], np.arange(len(column.values)))
     ends = np.searchsorted(codes[order], np.arange(len(column.values)), side="right")
@@ -170,26 +186,56 @@ def _traditional_sources(reader, column: FacetColumn) -> frozenset[str]:
              for code, (start, end) in enumerate(zip(starts, ends, strict=True)) if end > start}  # fmt: skip
     found = set()
     for code, docnums in first.items():
-        scripts = [text_script(reader.stored_fields(docnum).get("title")) for docnum in docnums]
-        if scripts.count(TRADITIONAL) * 2 > len(scripts):
+        traditional = [_title_traditional(reader, scripts, docnum) for docnum in docnums]
+        if traditional.count(True) * 2 > len(traditional):
             found.add(column.values[code])
     return frozenset(found)
 
 
-def _read_column(reader, name: str, fieldname: str, multi: bool, size: int) -> FacetColumn:
-    values: list[str] = []
-    postings: list[np.ndarray] = []
-    for term in reader.lexicon(fieldname):
-        values.append(term.decode("utf-8"))
-        postings.append(np.fromiter(reader.postings(fieldname, term).all_ids(), dtype=np.int64))
-    if multi:
-        pair_docs = np.concatenate(postings) if postings else np.zeros(0, dtype=np.int64)
-        pair_codes = np.repeat(np.arange(len(values), dtype=np.int64), [len(docs) for docs in postings])
-        return FacetColumn(name, values, size, pair_codes, pair_docs)
-    codes = np.full(size, -1, dtype=np.int64)
-    for code, docs in enumerate(postings):
-        codes[docs] = code
-    return FacetColumn(name, values, size, codes)
+def _title_traditional(reader, scripts: np.ndarray, docnum: int) -> bool:
+    if scripts[docnum] != SCRIPT_UNREAD:
+        return bool(scripts[docnum] == TRADITIONAL_CODE)
+    return text_script(reader.stored_fields(docnum).get("title")) == TRADITIONAL
+
+
+def _live_mask(reader, size: int) -> np.ndarray:
+    """Not deleted, per document; segments without deletions need no walk over their documents."""
+    live = np.zeros(size, dtype=bool)
+    for leaf, offset in reader.leaf_readers() if size else ():
+        if leaf.has_deletions():
+            live[np.fromiter(leaf.all_doc_ids(), dtype=np.int64) + offset] = True
+        else:
+            live[offset : offset + leaf.doc_count_all()] = True
+    return live
+
+
+def _joined(arrays: list[np.ndarray]) -> np.ndarray:
+    """Segment arrays end to end, as int64 (a copy: the joined array is the generation's own)."""
+    return np.concatenate(arrays).astype(np.int64) if arrays else np.zeros(0, dtype=np.int64)
+
+
+def _joined_column(name: str, parts: list[SegmentColumns], offsets: list[int], live: np.ndarray) -> FacetColumn:
+    """One facet over every segment: values in lexicon order (sorted), as Whoosh's merged lexicon lists them."""
+    values = sorted(set().union(*(part.values[name] for part in parts)))
+    index = {value: code for code, value in enumerate(values)}
+    # Segment code -> code among all values; the last slot keeps -1 (no value) at -1.
+    remaps = [np.array([index[value] for value in part.values[name]] + [-1], dtype=np.int64) for part in parts]
+    if not FACETS[name][1]:
+        codes = _joined([remap[part.row(name)] for part, remap in zip(parts, remaps, strict=True)])
+        codes[~live] = -1
+        return FacetColumn(name, values, len(live), codes)
+    number = MULTI.index(name)
+    docs_parts, code_parts = [], []
+    for part, offset, remap in zip(parts, offsets, remaps, strict=True):
+        facet, docs, codes = part.pairs
+        chosen = facet == number
+        docs_parts.append(docs[chosen].astype(np.int64) + offset)
+        code_parts.append(remap[codes[chosen]])
+    docs, codes = _joined(docs_parts), _joined(code_parts)
+    kept = live[docs]
+    docs, codes = docs[kept], codes[kept]
+    order = np.lexsort((docs, codes))  # by value, then document: the order of each value's postings
+    return FacetColumn(name, values, len(live), codes[order], docs[order])
 
 
 def count_facets(
@@ -254,26 +300,57 @@ class StoryColumn:
         return len(self.story_ids)
 
     @classmethod
-    def from_reader(cls, reader, ids: np.ndarray, stories: np.ndarray) -> StoryColumn:
-        """Read the id terms of ``reader`` and look each up in the store's ``ids``/``stories``."""
-        size = reader.doc_count_all()
+    def from_ids(
+        cls, doc_ids: list[np.ndarray], live: np.ndarray, ids: np.ndarray, stories: np.ndarray
+    ) -> StoryColumn:
+        """Each live document's story, looked up by its id (``doc_ids``: each segment's,
+        in document order) in the store's ``ids``/``stories``."""
+        size = len(live)
         story_of = dict(zip(ids.tolist(), stories.tolist(), strict=True))
         raw = np.full(size, -1, dtype=np.int64)
-        for term in reader.lexicon("id"):
-            story = story_of.get(term.decode("utf-8"))
-            if story is not None:
-                raw[np.fromiter(reader.postings("id", term).all_ids(), dtype=np.int64)] = story
-        known, codes = np.unique(raw[raw >= 0], return_inverse=True)
-        alone = np.flatnonzero(raw < 0)
-        dense = np.empty(size, dtype=np.int64)
-        dense[raw >= 0] = codes
+        if story_of:
+            raw = np.fromiter(
+                (story_of.get(doc_id, -1) for part in doc_ids for doc_id in part.tolist()), np.int64, size
+            )
+        store_stories, store_sizes = np.unique(stories, return_counts=True)
+        size_of_doc = np.ones(size, dtype=np.int64)
+        named = raw >= 0
+        size_of_doc[named] = store_sizes[np.searchsorted(store_stories, raw[named])]
+        return cls.from_rows(raw, size_of_doc, live)
+
+    @classmethod
+    def from_rows(cls, raw: np.ndarray, size_of_doc: np.ndarray, live: np.ndarray) -> StoryColumn:
+        """From each document's story id in the store (-1: none) and that story's
+        size in the store, as ``rows`` keeps them (stored per generation at commit)."""
+        raw = np.where(live, raw, -1)  # a deleted document (the old version of a replaced one) is a story of its own
+        named = raw >= 0
+        known, first, codes = np.unique(raw[named], return_index=True, return_inverse=True)
+        alone = np.flatnonzero(~named)
+        dense = np.empty(len(raw), dtype=np.int64)
+        dense[named] = codes
         dense[alone] = len(known) + np.arange(len(alone))
         story_ids = np.concatenate([known, np.full(len(alone), -1, dtype=np.int64)])
-        store_stories, store_sizes = np.unique(stories, return_counts=True)
-        story_sizes = np.concatenate(
-            [store_sizes[np.searchsorted(store_stories, known)], np.ones(len(alone), dtype=np.int64)]
-        ).astype(np.int64)
-        return cls(dense, story_ids, story_sizes)
+        sizes = np.concatenate([np.asarray(size_of_doc)[named][first], np.ones(len(alone), dtype=np.int64)])
+        return cls(dense, story_ids.astype(np.int64), sizes.astype(np.int64))
+
+    @property
+    def rows(self) -> np.ndarray:
+        """int64 (2, documents): each document's story id (-1: none) and its story's size."""
+        return np.stack([self.story_ids[self.codes], self.sizes[self.codes]])
+
+    def story_of(self, docnum: int) -> int | None:
+        """The store's story id of a document (None: a story of its own)."""
+        story = int(self.story_ids[self.codes[docnum]])
+        return None if story < 0 else story
+
+    def size_of(self, docnum: int) -> int:
+        """How many documents of the store share the document's story (1 if it is alone)."""
+        return int(self.sizes[self.codes[docnum]])
+
+    def documents(self, story: int) -> np.ndarray:
+        """The live documents of a story of the store, in document order."""
+        code = np.flatnonzero(self.story_ids == story)
+        return np.flatnonzero(self.codes == code[0]) if len(code) else np.zeros(0, dtype=np.int64)
 
     def distinct(self, mask: np.ndarray) -> int:
         """How many stories the documents of ``mask`` belong to."""

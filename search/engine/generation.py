@@ -1,5 +1,6 @@
-"""What is kept in memory per index generation: facet columns, field lengths,
-and LRU caches of posting lists, verified quoted texts and similar articles.
+"""What is kept in memory per index generation: facet columns, the story
+column, field lengths, and LRU caches of posting lists, verified quoted texts
+and similar articles.
 
 Segments never change, so everything read from one generation stays true
 until the next commit; ``SearchIndex`` keeps one ``Generation`` at a time.
@@ -10,11 +11,12 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from search.engine.columns import FacetColumns
+from search.engine.columns import FacetColumns, StoryColumn
 from search.engine.postings import Postings, read_lengths, read_postings
 
 
@@ -108,7 +110,15 @@ class Generation:
     # (field, word) -> documents holding it, from the term table (distinctive
     # words look up thousands; one lookup reads every segment's table).
     doc_frequencies: dict[tuple[str, str], int] = field(default_factory=dict)
+    stories: StoryColumn | None = None  # built on first use (``story_column``)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def story_column(self, build: Callable[[], StoryColumn]) -> StoryColumn:
+        """Each document's story, built (``build()``) once per generation."""
+        with self.lock:
+            if self.stories is None:
+                self.stories = build()
+            return self.stories
 
     def postings(self, reader, fieldname: str, text: str) -> Postings:
         postings = self.terms.get((fieldname, text))
