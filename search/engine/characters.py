@@ -7,8 +7,9 @@ should come first: its count in a document is the sum, over the indexed words
 holding it (暴雨, 雨季, 降雨量, and 雨 itself), of each word's frequency there
 times how often the word holds the character. The words come from the
 index's word table (``search.suggest.WordTable``, every word of the title
-and body fields, built once per generation in the background; until it is
-there, only the character as a word of its own is counted); the
+and body fields, built once per generation: at once up to 20,000
+documents, in the background beyond, where until it is there only the
+character as a word of its own is counted); the
 ``MAX_WORDS`` held by most documents are counted, and no more than
 ``MAX_POSTINGS`` of their postings, which bounds the cost of a common
 character (人 is in 9,000 words of the 75k-article index, most of them rare).
@@ -26,6 +27,9 @@ from search.engine.postings import read_postings
 
 MAX_WORDS = 48
 MAX_POSTINGS = 150_000  # document postings of those words, per field
+# Up to this many documents the word table is built before the first character is
+# ranked (well under a second); beyond, in the background.
+WAIT_FOR_TABLE_DOCUMENTS = 20_000
 FIELDS = ("title", "body")
 
 

@@ -126,10 +126,13 @@ class Evaluation:
         if scores is None:
             from search.suggest import word_table
 
-            # Built once per generation, in the background (the suggestions use it
-            # too: seconds on a large index). Until it is there, the character is
-            # counted where it is a word of its own, and nothing is kept.
-            table = word_table(self.reader, getattr(self.searcher, "_ix", None) and self.searcher._ix.reader)
+            # Built once per generation (the suggestions use it too): at once on a
+            # small index, in the background on a large one (seconds), where until
+            # it is there the character is counted where it is a word of its own,
+            # and nothing is kept.
+            opener = getattr(self.searcher, "_ix", None) and self.searcher._ix.reader
+            wait = self.size <= characters.WAIT_FOR_TABLE_DOCUMENTS
+            table = word_table(self.reader, opener, wait=wait and opener is not None)
             words = characters.words_holding(table.words, table.counts, char) if table else [char]
             counts = characters.character_counts(self.reader, self.size, words, char)
             model = self.searcher.weighting
