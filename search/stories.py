@@ -14,6 +14,14 @@ estimated Jaccard similarity, or containment of the shorter text in the
 longer, clears a threshold tuned on ``bench/bench_reprints.py``, and joins the
 story of the most similar one; otherwise it starts a story of its own.
 
+Similar is not enough: one template's announcements (CCDI expulsion notices,
+the yearly 看望老同志, welcome ceremonies) share most of their words. The
+signature also keeps the numbers in their places and each sentence's hash, and
+a candidate is refused when a number differs in its place or when what the two
+texts share lies inside sentences they do not share whole (a name, a post, a
+year filled in otherwise): a reprint copies sentences whole and cuts or adds
+whole lines.
+
 ``StoryBook`` is the store beside the index: ``stories-<generation>.npz`` in
 the index folder, written after each commit of the index to a temporary file
 and renamed into place, so a reader always finds a complete store and a run
@@ -78,9 +86,9 @@ MAX_NUMBERS = 512
 # 调查", "看望了江泽民、胡锦涛…等老同志") share most of their shingles inside sentences that differ
 # in a name, a post, a year, a country. So the share of the shorter text's common shingles that
 # lie outside the sentences it shares whole must stay small.
-_SENTENCE_END_RE = re.compile(r"[。！？；!?;]+")
-_NOT_SENTENCE_RE = re.compile(r"[^0-9a-z\u3400-\u9fff\uf900-\ufaff。！？；!?;]+")  # letters, digits, ends
+_NOT_SENTENCE_RE = re.compile(r"[^0-9a-z\u3400-\u9fff\uf900-\ufaff。]+")  # letters, digits, 。
 _LATIN_END_RE = re.compile(r"\.(?=\s|$)")  # "landscape. The": a full stop in English text
+OTHER_SENTENCE_ENDS = "！？；!?;"  # replaced one by one: str.translate and a character class cost more
 MIN_SENTENCE_CHARS = 6  # letters and digits; shorter pieces ("据悉") are left out of both sides
 MAX_SENTENCES = 512
 MAX_EDITED_SHARE = 0.25  # reprints of bench_reprints.py stay under 0.15, templates mostly over 0.3
@@ -103,18 +111,27 @@ def content_lines(body: str) -> list[str]:
 
 
 def _content_lines(body: str) -> list[tuple[str, str]]:
-    """The content lines in Simplified script, datelines cut: with their punctuation (sentence
-    ends) and as letters and digits."""
+    """The content lines in Simplified script, datelines cut, as letters and digits: with ``。``
+    at their sentence ends (see ``sentence_marks``), and without."""
     kept = []
     for line in normalize_for_search(body).split("\n"):
         line = line.strip()
         if not line or _is_editor(line) or _is_copyright(line) or _is_navigation(line):
             continue
-        undated = _DATELINE_RE.sub("", line, count=1)
-        text = _NOT_TEXT_RE.sub("", undated)
+        marked = sentence_marks(_DATELINE_RE.sub("", line, count=1))
+        text = marked.replace("。", "")
         if len(text) >= MIN_LINE_CHARS and not (len(text) <= MAX_NOTICE_CHARS and _NOTICE_RE.search(line)):
-            kept.append((undated, text))
+            kept.append((marked, text))
     return kept
+
+
+def sentence_marks(line: str) -> str:
+    """A normalized line as letters and digits with ``。`` where a sentence ends (。！？；, and a
+    full stop before a space in English)."""
+    for end in OTHER_SENTENCE_ENDS:
+        if end in line:
+            line = line.replace(end, "。")
+    return _NOT_SENTENCE_RE.sub("", _LATIN_END_RE.sub("。", line))
 
 
 def content_text(body: str) -> str:
@@ -195,22 +212,23 @@ def number_slots(lines: list[str]) -> np.ndarray:
 
 
 def sentence_keys(lines: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct sentences of lines (with punctuation), letters and digits only, sorted by hash
-    (at most ``MAX_SENTENCES``): ``(hash << 32) | length``, and ``(opening << 16) | closing``, 16-bit
-    hashes of its first and last ``EDGE_BYTES``."""
-    found: dict[int, tuple[int, int]] = {}
+    """The distinct sentences of ``sentence_marks`` lines, sorted by hash (at most
+    ``MAX_SENTENCES``): ``(hash << 32) | length``, and ``(opening << 16) | closing``, 16-bit hashes
+    of its first and last ``EDGE_BYTES``."""
+    found: dict[int, int] = {}  # hash -> (length << 32) | (opening << 16) | closing
     # Sentences end at sentence ends only, not at line ends: hard wraps (fudan's, a republisher's)
     # break lines inside sentences, each copy at other places.
-    joined = _LATIN_END_RE.sub("。", "".join(lines))
-    for sentence in _SENTENCE_END_RE.split(_NOT_SENTENCE_RE.sub("", joined)):
+    for sentence in "".join(lines).split("。"):
         if len(sentence) >= MIN_SENTENCE_CHARS:
             encoded = sentence.encode("utf-8")
             opening = zlib.crc32(encoded[:EDGE_BYTES]) & 0xFFFF
             closing = zlib.crc32(encoded[-EDGE_BYTES:]) & 0xFFFF
-            found[zlib.crc32(encoded)] = (len(sentence), opening << 16 | closing)
-    hashes = sorted(found)[:MAX_SENTENCES]
-    keys = np.array([key << 32 | found[key][0] for key in hashes], dtype=np.uint64)
-    return keys, np.array([found[key][1] for key in hashes], dtype=np.uint32)
+            found[zlib.crc32(encoded)] = len(sentence) << 32 | opening << 16 | closing
+    if not found:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32)
+    rows = np.array(sorted(found.items())[:MAX_SENTENCES], dtype=np.uint64)
+    keys = rows[:, 0] << np.uint64(32) | rows[:, 1] >> np.uint64(32)
+    return keys, (rows[:, 1] & np.uint64(0xFFFFFFFF)).astype(np.uint32)
 
 
 def signature(body: str) -> Signature:
@@ -219,8 +237,8 @@ def signature(body: str) -> Signature:
     raw, lines = [line for line, _ in kept], [text for _, text in kept]
     text = "".join(lines)
     if not text:  # nothing but short lines: all of them
-        raw = [normalize_for_search(body)]
-        text = _NOT_TEXT_RE.sub("", raw[0])
+        raw = [sentence_marks(normalize_for_search(body))]
+        text = raw[0].replace("。", "")
     hashes = shingle_hashes(text)
     numbers = number_slots(lines or [text])
     return Signature(minhash_values(hashes), len(hashes), numbers, *sentence_keys(raw))
