@@ -79,7 +79,7 @@ MAX_NOTICE_CHARS = 60
 # a number, while the reports of one template (daily case counts, "本台明天将直播…",
 # one office's releases) differ in exactly these; their words agree.
 _NUMBER_RE = re.compile(r"[0-9]+[^0-9]?|[零〇一二三四五六七八九十百千两]+[届次月日年号期]")
-NUMBER_CONTEXT = 4  # characters before a number that name its place (after it, at a line's start)
+NUMBER_CONTEXT = 4  # characters before a number that name its place (fewer near a line's start)
 MAX_NUMBERS = 512
 # Sentences, to tell a reprint from a template (issue 14): a reprint copies sentences whole and
 # cuts or adds whole lines, while two reports of one template ("…严重违纪违法问题进行了立案审查

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from search.normalize import clean_text, convert_for_display
-from search.stories import StoryIndex, same_story, signature
+from search.stories import StoryIndex, numbers_agree, same_story, signature
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("XUNWEN_CORPUS") or ROOT.parent / "shared" / "corpus")
@@ -223,3 +223,23 @@ def test_the_store_keeps_what_tells_templates_apart(tmp_path):
     zhang = book.stories.story_of("zhang")
     assert book.add("shen", CCDI_SHEN_DEYONG) != zhang
     assert book.add("reprint", reprint(CCDI_ZHANG_JINGHUA)) == zhang
+
+
+GENERALS_HOUR = "下午{}，晋衔仪式在庄严的国歌声中开始。"  # the sentence of GENERALS_2023 and GENERALS_2024
+
+
+@pytest.mark.parametrize(
+    "first, second, agree",
+    [
+        pytest.param(IRAQ_CONDOLENCE_APRIL, IRAQ_CONDOLENCE_JULY, False, id="4月27日 against 7月15日"),
+        pytest.param(
+            GENERALS_HOUR.format("4时30分许"),
+            GENERALS_HOUR.format("5时许"),
+            False,
+            id="下午4时 against 下午5时",
+        ),
+        pytest.param(IRAQ_CONDOLENCE_APRIL, reprint(IRAQ_CONDOLENCE_APRIL), True, id="a reprint"),
+    ],
+)
+def test_numbers_near_a_line_start_are_compared(first, second, agree):
+    assert numbers_agree(signature(first).numbers, signature(second).numbers) is agree
