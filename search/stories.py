@@ -14,6 +14,14 @@ estimated Jaccard similarity, or containment of the shorter text in the
 longer, clears a threshold tuned on ``bench/bench_reprints.py``, and joins the
 story of the most similar one; otherwise it starts a story of its own.
 
+Similar is not enough: one template's announcements (CCDI expulsion notices,
+the yearly 看望老同志, welcome ceremonies) share most of their words. The
+signature also keeps the numbers in their places and each sentence's hash, and
+a candidate is refused when a number differs in its place or when what the two
+texts share lies inside sentences they do not share whole (a name, a post, a
+year filled in otherwise): a reprint copies sentences whole and cuts or adds
+whole lines.
+
 ``StoryBook`` is the store beside the index: ``stories-<generation>.npz`` in
 the index folder, written after each commit of the index to a temporary file
 and renamed into place, so a reader always finds a complete store and a run
@@ -71,8 +79,24 @@ MAX_NOTICE_CHARS = 60
 # a number, while the reports of one template (daily case counts, "本台明天将直播…",
 # one office's releases) differ in exactly these; their words agree.
 _NUMBER_RE = re.compile(r"[0-9]+[^0-9]?|[零〇一二三四五六七八九十百千两]+[届次月日年号期]")
-NUMBER_CONTEXT = 4  # characters before a number that name its place
+NUMBER_CONTEXT = 4  # characters before a number that name its place (fewer near a line's start)
 MAX_NUMBERS = 512
+# Sentences, to tell a reprint from a template (issue 14): a reprint copies sentences whole and
+# cuts or adds whole lines, while two reports of one template ("…严重违纪违法问题进行了立案审查
+# 调查", "看望了江泽民、胡锦涛…等老同志") share most of their shingles inside sentences that differ
+# in a name, a post, a year, a country. So the share of the shorter text's common shingles that
+# lie outside the sentences it shares whole must stay small.
+_NOT_SENTENCE_RE = re.compile(r"[^0-9a-z\u3400-\u9fff\uf900-\ufaff。]+")  # letters, digits, 。
+_LATIN_END_RE = re.compile(r"\.(?=\s|$)")  # "landscape. The": a full stop in English text
+OTHER_SENTENCE_ENDS = "！？；!?;"  # replaced one by one: str.translate and a character class cost more
+MIN_SENTENCE_CHARS = 6  # letters and digits; shorter pieces ("据悉") are left out of both sides
+MAX_SENTENCES = 512
+MAX_EDITED_SHARE = 0.25  # reprints of bench_reprints.py stay under 0.15, templates mostly over 0.3
+# A long template shares many sentences whole (烈士纪念日's yearly report, 晋升上将军衔 with other
+# officers): there the sentences edited in place are counted directly, as those not shared whole
+# whose first or last EDGE_BYTES open or close a sentence of the other text.
+EDGE_BYTES = 24  # of UTF-8: 8 Chinese characters
+MAX_EDITED_SENTENCES = 2  # reprints: at most 2 (a script conversion's odd character)
 _NOT_TEXT_RE = re.compile(r"[^0-9a-z\u3400-\u9fff\uf900-\ufaff]+")
 
 
@@ -83,15 +107,31 @@ _NOT_TEXT_RE = re.compile(r"[^0-9a-z\u3400-\u9fff\uf900-\ufaff]+")
 
 def content_lines(body: str) -> list[str]:
     """The lines of a cleaned body that carry the article, normalized to letters and digits."""
+    return [text for _, text in _content_lines(body)]
+
+
+def _content_lines(body: str) -> list[tuple[str, str]]:
+    """The content lines in Simplified script, datelines cut, as letters and digits: with ``。``
+    at their sentence ends (see ``sentence_marks``), and without."""
     kept = []
     for line in normalize_for_search(body).split("\n"):
         line = line.strip()
         if not line or _is_editor(line) or _is_copyright(line) or _is_navigation(line):
             continue
-        text = _NOT_TEXT_RE.sub("", _DATELINE_RE.sub("", line, count=1))
+        marked = sentence_marks(_DATELINE_RE.sub("", line, count=1))
+        text = marked.replace("。", "")
         if len(text) >= MIN_LINE_CHARS and not (len(text) <= MAX_NOTICE_CHARS and _NOTICE_RE.search(line)):
-            kept.append(text)
+            kept.append((marked, text))
     return kept
+
+
+def sentence_marks(line: str) -> str:
+    """A normalized line as letters and digits with ``。`` where a sentence ends (。！？；, and a
+    full stop before a space in English)."""
+    for end in OTHER_SENTENCE_ENDS:
+        if end in line:
+            line = line.replace(end, "。")
+    return _NOT_SENTENCE_RE.sub("", _LATIN_END_RE.sub("。", line))
 
 
 def content_text(body: str) -> str:
@@ -120,6 +160,8 @@ class Signature:
     hashvalues: np.ndarray  # uint32[NUM_PERM]
     shingles: int
     numbers: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))  # number_slots
+    sentences: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))  # sentence_keys
+    edges: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))  # of each sentence
 
 
 _PERMUTATIONS: tuple[np.ndarray, np.ndarray] | None = None
@@ -161,18 +203,45 @@ def number_slots(lines: list[str]) -> np.ndarray:
     slots = set()
     for line in lines:
         for match in _NUMBER_RE.finditer(line):
-            if match.start() >= NUMBER_CONTEXT:  # a number opening a line has no place to compare
+            if match.start() >= NUMBER_CONTEXT:
                 place = line[match.start() - NUMBER_CONTEXT : match.start()]
-                slots.add(zlib.crc32(place.encode("utf-8")) << 32 | zlib.crc32(match.group().encode("utf-8")))
+            else:  # near a line's start ("4月27日，…", "第三届…", "下午4时30分"): what precedes it there
+                place = "^" + line[: match.start()]
+            slots.add(zlib.crc32(place.encode("utf-8")) << 32 | zlib.crc32(match.group().encode("utf-8")))
     return np.array(sorted(slots)[:MAX_NUMBERS], dtype=np.uint64)
+
+
+def sentence_keys(lines: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct sentences of ``sentence_marks`` lines, sorted by hash (at most
+    ``MAX_SENTENCES``): ``(hash << 32) | length``, and ``(opening << 16) | closing``, 16-bit hashes
+    of its first and last ``EDGE_BYTES``."""
+    found: dict[int, int] = {}  # hash -> (length << 32) | (opening << 16) | closing
+    # Sentences end at sentence ends only, not at line ends: hard wraps (fudan's, a republisher's)
+    # break lines inside sentences, each copy at other places.
+    for sentence in "".join(lines).split("。"):
+        if len(sentence) >= MIN_SENTENCE_CHARS:
+            encoded = sentence.encode("utf-8")
+            opening = zlib.crc32(encoded[:EDGE_BYTES]) & 0xFFFF
+            closing = zlib.crc32(encoded[-EDGE_BYTES:]) & 0xFFFF
+            found[zlib.crc32(encoded)] = len(sentence) << 32 | opening << 16 | closing
+    if not found:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32)
+    rows = np.array(sorted(found.items())[:MAX_SENTENCES], dtype=np.uint64)
+    keys = rows[:, 0] << np.uint64(32) | rows[:, 1] >> np.uint64(32)
+    return keys, (rows[:, 1] & np.uint64(0xFFFFFFFF)).astype(np.uint32)
 
 
 def signature(body: str) -> Signature:
     """The signature of a cleaned document body (either script)."""
-    lines = content_lines(body)
-    text = "".join(lines) or _NOT_TEXT_RE.sub("", normalize_for_search(body))
+    kept = _content_lines(body)
+    raw, lines = [line for line, _ in kept], [text for _, text in kept]
+    text = "".join(lines)
+    if not text:  # nothing but short lines: all of them
+        raw = [sentence_marks(normalize_for_search(body))]
+        text = raw[0].replace("。", "")
     hashes = shingle_hashes(text)
-    return Signature(minhash_values(hashes), len(hashes), number_slots(lines or [text]))
+    numbers = number_slots(lines or [text])
+    return Signature(minhash_values(hashes), len(hashes), numbers, *sentence_keys(raw))
 
 
 def numbers_agree(first: np.ndarray, second: np.ndarray) -> bool:
@@ -182,6 +251,41 @@ def numbers_agree(first: np.ndarray, second: np.ndarray) -> bool:
         if not np.intersect1d(first[places_first == place], second[places_second == place]).size:
             return False
     return True
+
+
+def shared_sentence_share(first: np.ndarray, second: np.ndarray) -> float:
+    """The share of ``first``'s sentence characters in sentences ``second`` holds whole."""
+    lengths = (first & np.uint64(0xFFFFFFFF)).astype(np.float64)
+    shared = np.isin(first >> np.uint64(32), second >> np.uint64(32), assume_unique=True)
+    return float(lengths[shared].sum() / max(1.0, lengths.sum()))
+
+
+def edited_sentences(first: Signature, second: Signature) -> tuple[int, float]:
+    """How many of ``first``'s sentences ``second`` holds not whole but with the same opening or
+    closing letters, and their share of ``first``'s sentence characters."""
+    shared = np.isin(first.sentences >> np.uint64(32), second.sentences >> np.uint64(32), assume_unique=True)
+    opens, closes = first.edges >> np.uint32(16), first.edges & np.uint32(0xFFFF)
+    edited = ~shared & (
+        np.isin(opens, second.edges >> np.uint32(16)) | np.isin(closes, second.edges & np.uint32(0xFFFF))
+    )
+    lengths = (first.sentences & np.uint64(0xFFFFFFFF)).astype(np.float64)
+    return int(edited.sum()), float(lengths[edited].sum() / max(1.0, lengths.sum()))
+
+
+def edited_in_place(first: Signature, second: Signature, jaccard: float) -> bool:
+    """Whether the shorter text shares its words with the longer inside sentences they do not share
+    whole: one template's reports, filled with other names, posts or years. A reprint copies
+    sentences whole and cuts or adds whole lines."""
+    if not (len(first.sentences) and len(second.sentences)):
+        return False  # a signature from before sentences were kept: nothing to tell
+    shorter, longer = (first, second) if first.shingles <= second.shingles else (second, first)
+    contained = float(_containment(np.float64(jaccard), shorter.shingles, np.float64(longer.shingles)))
+    if contained - shared_sentence_share(shorter.sentences, longer.sentences) > MAX_EDITED_SHARE:
+        return True
+    count, share = (
+        edited_sentences(shorter, longer) if len(shorter.edges) == len(shorter.sentences) else (0, 0)
+    )
+    return count > MAX_EDITED_SENTENCES and share >= MAX_EDITED_SHARE
 
 
 def similarity(first: Signature, second: Signature) -> tuple[float, float]:
@@ -204,10 +308,15 @@ def _similar_enough(jaccard: np.ndarray, size: int, sizes: np.ndarray) -> np.nda
 
 
 def same_story(first: Signature, second: Signature) -> bool:
-    """Whether two documents are one story: similar enough, and no number differs in its place."""
+    """Whether two documents are one story: similar enough, no number differs in its place, and
+    what they share is whole sentences, not a template's sentences filled in otherwise."""
     jaccard = np.float64(np.count_nonzero(first.hashvalues == second.hashvalues) / NUM_PERM)
     similar = bool(_similar_enough(jaccard, first.shingles, np.float64(second.shingles)))
-    return similar and numbers_agree(first.numbers, second.numbers)
+    return (
+        similar
+        and numbers_agree(first.numbers, second.numbers)
+        and not edited_in_place(first, second, float(jaccard))
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -225,6 +334,7 @@ class StoryIndex:
         self._signatures = np.zeros((0, NUM_PERM), dtype=np.uint32)
         self._shingles = np.zeros(0, dtype=np.int64)
         self._numbers: list[np.ndarray] = []
+        self._sentences: list[tuple[np.ndarray, np.ndarray]] = []  # (sentences, edges) of each row
         self._rows_of_story: dict[int, set[int]] = {}
         self._rows = 0
         self.next_story = 1
@@ -265,7 +375,7 @@ class StoryIndex:
                 row = int(rows[position])
                 if not accepted[position]:
                     break
-                if self.story[row] not in found and numbers_agree(sig.numbers, self._numbers[row]):
+                if self.story[row] not in found and self._agrees(sig, row, float(jaccard[position])):
                     found.append(self.story[row])
             if found:
                 # A document that is a reprint of two stories' documents joins them: they
@@ -275,6 +385,17 @@ class StoryIndex:
                 return found[0]
         self.next_story += 1
         return self.next_story - 1
+
+    def _agrees(self, sig: Signature, row: int, jaccard: float) -> bool:
+        """``same_story``'s checks beyond similarity, against a stored row."""
+        stored = self._signature(row)
+        return numbers_agree(sig.numbers, stored.numbers) and not edited_in_place(sig, stored, jaccard)
+
+    def _signature(self, row: int) -> Signature:
+        sentences, edges = self._sentences[row]
+        return Signature(
+            self._signatures[row], int(self._shingles[row]), self._numbers[row], sentences, edges
+        )
 
     def _merge(self, story: int, into: int) -> None:
         rows = self._rows_of_story.pop(story, set())
@@ -297,6 +418,7 @@ class StoryIndex:
         self.story.append(story)
         self._shingles[row] = sig.shingles
         self._numbers.append(sig.numbers)
+        self._sentences.append((sig.sentences, sig.edges))
         self.row_of[doc_id] = row
         self._rows_of_story.setdefault(story, set()).add(row)
         self.next_story = max(self.next_story, story + 1)
@@ -321,11 +443,7 @@ class StoryIndex:
         """(id, story, signature) of every document, in the order they were added."""
         for row, doc_id in enumerate(self.ids):
             if self.story[row] >= 0:
-                yield (
-                    doc_id,
-                    self.story[row],
-                    Signature(self._signatures[row], int(self._shingles[row]), self._numbers[row]),
-                )
+                yield doc_id, self.story[row], self._signature(row)
 
     def groups(self) -> dict[int, list[str]]:
         """Story -> its documents' ids."""
@@ -431,12 +549,17 @@ class StoryBook:
         files = [] if rebuild else store_files(index_dir)
         if files:
             with np.load(files[-1][1], allow_pickle=False) as data:
-                counts = data["number_counts"]
-                numbers = np.split(data["numbers"], np.cumsum(counts)[:-1]) if len(counts) else []
+                numbers = _split(data["numbers"], data["number_counts"])
+                if "sentence_counts" in data:
+                    sentences = _split(data["sentences"], data["sentence_counts"])
+                    edges = _split(data["edges"], data["sentence_counts"])
+                else:  # a store from before sentences were kept: the check waits for a rebuild
+                    sentences = [np.zeros(0, np.uint64)] * len(numbers)
+                    edges = [np.zeros(0, np.uint32)] * len(numbers)
                 rows = zip(data["ids"].tolist(), data["stories"].tolist(), data["signatures"],
-                           data["shingles"].tolist(), numbers, strict=True)  # fmt: skip
-                for doc_id, story, values, count, doc_numbers in rows:
-                    stories.add_signature(doc_id, Signature(values, count, doc_numbers), story)
+                           data["shingles"].tolist(), numbers, sentences, edges, strict=True)  # fmt: skip
+                for doc_id, story, values, count, *slots in rows:
+                    stories.add_signature(doc_id, Signature(values, count, *slots), story)
                 stories.next_story = max(stories.next_story, int(data["next_story"]))
         return cls(index_dir, stories)
 
@@ -477,6 +600,13 @@ class StoryBook:
                     [sig.numbers for _, _, sig in live] or [np.zeros(0, np.uint64)]
                 ).astype(np.uint64),
                 number_counts=np.array([len(sig.numbers) for _, _, sig in live], dtype=np.int64),
+                sentences=np.concatenate(
+                    [sig.sentences for _, _, sig in live] or [np.zeros(0, np.uint64)]
+                ).astype(np.uint64),
+                sentence_counts=np.array([len(sig.sentences) for _, _, sig in live], dtype=np.int64),
+                edges=np.concatenate([sig.edges for _, _, sig in live] or [np.zeros(0, np.uint32)]).astype(
+                    np.uint32
+                ),
                 next_story=np.int64(self.stories.next_story),
             )
             handle.flush()
@@ -488,6 +618,11 @@ class StoryBook:
             if leftover != temporary and not _held_by_live_process(leftover):
                 leftover.unlink(missing_ok=True)
         return path
+
+
+def _split(values: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:
+    """Per-document arrays back from one concatenated array and its counts."""
+    return np.split(values, np.cumsum(counts)[:-1]) if len(counts) else []
 
 
 def _live_ids(reader) -> dict[str, int]:
