@@ -214,12 +214,16 @@ def _joined(arrays: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(arrays).astype(np.int64) if arrays else np.zeros(0, dtype=np.int64)
 
 
-def _joined_column(name: str, parts: list[SegmentColumns], offsets: list[int], live: np.ndarray) -> FacetColumn:
+def _joined_column(
+    name: str, parts: list[SegmentColumns], offsets: list[int], live: np.ndarray
+) -> FacetColumn:
     """One facet over every segment: values in lexicon order (sorted), as Whoosh's merged lexicon lists them."""
     values = sorted(set().union(*(part.values[name] for part in parts)))
     index = {value: code for code, value in enumerate(values)}
     # Segment code -> code among all values; the last slot keeps -1 (no value) at -1.
-    remaps = [np.array([index[value] for value in part.values[name]] + [-1], dtype=np.int64) for part in parts]
+    remaps = [
+        np.array([index[value] for value in part.values[name]] + [-1], dtype=np.int64) for part in parts
+    ]
     if not FACETS[name][1]:
         codes = _joined([remap[part.row(name)] for part, remap in zip(parts, remaps, strict=True)])
         codes[~live] = -1
@@ -322,7 +326,9 @@ class StoryColumn:
     def from_rows(cls, raw: np.ndarray, size_of_doc: np.ndarray, live: np.ndarray) -> StoryColumn:
         """From each document's story id in the store (-1: none) and that story's
         size in the store, as ``rows`` keeps them (stored per generation at commit)."""
-        raw = np.where(live, raw, -1)  # a deleted document (the old version of a replaced one) is a story of its own
+        raw = np.where(
+            live, raw, -1
+        )  # a deleted document (the old version of a replaced one) is a story of its own
         named = raw >= 0
         known, first, codes = np.unique(raw[named], return_index=True, return_inverse=True)
         alone = np.flatnonzero(~named)
