@@ -99,7 +99,8 @@ def test_in_whooshs_mode_the_segment_is_byte_for_byte_whooshs(tmp_path, monkeypa
     original = segment_writer.write_grouped_postings
 
     def like_whoosh(fieldwriter, schema, lengths, pool):
-        return original(fieldwriter, schema, lengths, pool, small_block=0, compress=zlib.compress)
+        return original(fieldwriter, schema, lengths, pool, small_block=0, compress=zlib.compress,
+                        values_protocol=2)  # fmt: skip
 
     monkeypatch.setattr(segment_writer, "write_grouped_postings", like_whoosh)
     monkeypatch.setattr(
