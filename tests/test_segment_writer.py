@@ -185,7 +185,7 @@ def test_fields_index_columns_match_their_index_method(documents):
             field = schema[name]
             rows = list(field.index(fields[name]))
             terms, length, weights, values = field.index_columns(fields[name])
-            assert terms == [row[0] for row in rows]
+            assert [term.encode("utf-8") for term in terms] == [row[0] for row in rows]
             assert length == sum(row[1] for row in rows)
             assert (weights or [1.0] * len(terms)) == [row[2] for row in rows]
             assert (values or [b""] * len(terms)) == [row[3] for row in rows]

@@ -64,9 +64,16 @@ _FLUSH_BYTES = 1 << 20
 
 
 class _TermNumbers(dict):
-    """Term -> number in order of first arrival; a new term gets the next number."""
+    """Term -> number in order of first arrival; a new term gets the next number.
 
-    def __missing__(self, term: bytes) -> int:
+    Terms are ``str``: the words and grams of a document are dictionary keys
+    already, so their hashes are cached, and only the distinct terms of a
+    segment are encoded, when it is written (UTF-8 keeps code-point order, and
+    the sort is on the encoded bytes anyway). Whoosh's own postings arrive as
+    bytes and are decoded (``surrogateescape``: any bytes come back the same).
+    """
+
+    def __missing__(self, term: str) -> int:
         number = self[term] = len(self)
         return number
 
@@ -120,9 +127,10 @@ class GroupedPostings:
         length = 0
         added = 0
         for btext, freq, weight, value in items:
-            number = numbers.get(btext)
+            text = btext.decode("utf-8", "surrogateescape")
+            number = numbers.get(text)
             if number is None:
-                number = numbers[btext] = len(numbers)
+                number = numbers[text] = len(numbers)
             term_ids.append(number)
             docs.append(docnum)
             weights.append(weight * boost)
@@ -137,7 +145,7 @@ class GroupedPostings:
         self.count += added
         return length
 
-    def add_columns(self, fieldname: str, docnum: int, terms: list[bytes],
+    def add_columns(self, fieldname: str, docnum: int, terms: list[str],
                     weights: list[float] | None, values: list[bytes] | None) -> None:  # fmt: skip
         """One document's postings of a field as columns (``weights=None``: all 1.0).
 
@@ -145,6 +153,8 @@ class GroupedPostings:
         """
         postings = self._field(fieldname)
         count = len(terms)
+        if count and isinstance(terms[0], bytes):
+            terms = [term.decode("utf-8", "surrogateescape") for term in terms]
         postings.term_ids.extend(map(postings.term_numbers.__getitem__, terms))
         postings.docs.extend(repeat(docnum, count))
         postings.weights.extend(repeat(1.0, count) if weights is None else weights)
@@ -174,11 +184,12 @@ class GroupedPostings:
 def _sort_field(postings: _FieldPostings) -> tuple[list[bytes], np.ndarray, np.ndarray, np.ndarray]:
     """(terms in order, postings per term, the permutation that orders the
     postings by term then docnum, the docnums in that order)."""
-    terms = sorted(postings.term_numbers)
+    # In arrival order, so term number i is encoded[i].
+    encoded = [term.encode("utf-8", "surrogateescape") for term in postings.term_numbers]
+    by_term = sorted(range(len(encoded)), key=encoded.__getitem__)
+    terms = [encoded[number] for number in by_term]
     rank = np.empty(len(terms), dtype=np.int64)
-    rank[np.fromiter(map(postings.term_numbers.__getitem__, terms), dtype=np.int64, count=len(terms))] = (
-        np.arange(len(terms))
-    )
+    rank[np.array(by_term, dtype=np.int64)] = np.arange(len(terms))
     term_rank = rank[np.frombuffer(postings.term_ids, dtype=np.uint32)]
     docs = np.frombuffer(postings.docs, dtype=np.uint32).astype(np.int64)
     # Postings arrive in document order, so a stable sort by term alone orders
@@ -589,8 +600,7 @@ class GroupingSegmentWriter(SegmentWriter):
                     elif isinstance(value, str) and _is_plain_id(field):
                         # What Whoosh's IDTokenizer and Existence format make of it, without a Token.
                         weight = field.format.field_boost * boost
-                        add_columns(fieldname, docnum, [value.encode("utf-8")], None if weight == 1.0 else [weight],
-                                    None)  # fmt: skip
+                        add_columns(fieldname, docnum, [value], None if weight == 1.0 else [weight], None)
                         length = 1
                     else:
                         length = add_terms(fieldname, docnum, field.index(value), boost)
