@@ -382,7 +382,8 @@ def _assigner(stories: StoryBook) -> Callable[[list], None]:
 def _warm_up() -> None:
     """Load the segmenter's dictionary and the extractors' tables before the
     workers fork: they inherit them instead of each building its own."""
-    prepare_document(clean_record(RawRecord("warm-up", "新华社郑州3月5日电 河南省郑州市召开会议。")))
+    with contextlib.suppress(Exception):  # a failure here is each record's to report, not the run's
+        prepare_document(clean_record(RawRecord("warm-up", "新华社郑州3月5日电 河南省郑州市召开会议。")))
 
 
 def index_paths(
