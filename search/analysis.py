@@ -228,9 +228,12 @@ def character_grams(normalized: str) -> set[str]:
     """What the ``chars`` field holds: the bigrams of the word-character runs
     and every word character alone (a single character's documents, however
     jieba cut it: 雨 inside 暴雨 and 雨季)."""
-    grams = bigrams(normalized)
-    for run in _RUN.findall(normalized):
-        grams.update(char for char in run if char.isalnum())
+    runs = _RUN.findall(normalized)
+    grams: set[str] = set()
+    for run in runs:
+        grams.update(map(str.__add__, run, run[1:]))
+    # The distinct characters first, then the test: a few hundred, not every character.
+    grams.update(char for char in set("".join(runs)) if char.isalnum())
     return grams
 
 

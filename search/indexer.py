@@ -2,8 +2,9 @@
 
 The main process reads and cleans records and decides what each one is (new,
 changed, unchanged, same text as another, repeated); the expensive work (metadata extraction,
-segmentation, writing segments) runs in worker processes, one per core
-(``search.engine.writer``). Whoosh commits atomically, so a run that dies leaves
+segmentation, story signatures, writing segments) runs in worker processes, one per core
+(``search.engine.writer``); the signatures come back to the main process, in input order, to
+be assigned to stories. Whoosh commits atomically, so a run that dies leaves
 the previous commit readable and complete. A changed document's old version
 is deleted only at the commit that adds its new version, so a replacement that
 fails keeps the old one.
@@ -29,12 +30,12 @@ from search.analysis_version import AnalysisVersionError, version_mismatch, writ
 from search.document import Document, content_hash, id_problem
 from search.engine.column_store import store_columns
 from search.engine.segment_writer import GroupingSegmentWriter
-from search.engine.writer import PreparingWriter
+from search.engine.writer import Prepared, PreparingWriter
 from search.extract import extract_metadata
 from search.loaders import LoadError, RawRecord, iter_records
 from search.normalize import clean_characters, normalize_for_search, strip_boilerplate
 from search.schema import INDEX_NAME, Postings, build_schema
-from search.stories import StoryBook
+from search.stories import StoryBook, signature
 
 # Commit an incremental run every so many documents, so that a run that is
 # killed keeps most of its work; the next run skips what was committed.
@@ -316,20 +317,39 @@ def fields_or_error(cleaned: CleanedRecord) -> dict[str, Any] | LoadError:
     return prepared if isinstance(prepared, LoadError) else index_fields(prepared)
 
 
+def fields_and_signature_or_error(cleaned: CleanedRecord) -> Prepared | LoadError:
+    """``fields_or_error`` plus the story signature, ``(id, signature)``, for the main process."""
+    try:
+        # First: the body's normalized form is then remembered for its postings.
+        story_signature = signature(cleaned.body)
+    except Exception as error:  # as in _prepare_or_error
+        record = cleaned.record
+        return LoadError(record.path, f"could not process: {type(error).__name__}: {error}", record.line,
+                         doc_id=cleaned.id)  # fmt: skip
+    fields = fields_or_error(cleaned)
+    return fields if isinstance(fields, LoadError) else Prepared(fields, (cleaned.id, story_signature))
+
+
 class _InProcessWriter:
     """The single-process counterpart of ``PreparingWriter`` (small runs, tests)."""
 
-    def __init__(self, writer):
+    def __init__(self, writer, preparer=fields_or_error, on_returned: Callable[[list], None] | None = None):
         self.writer = writer
         self.newsegment = writer.newsegment
         self.failures: list[LoadError] = []
+        self.preparer = preparer
+        self.on_returned = on_returned
 
     def add_record(self, cleaned: CleanedRecord) -> None:
-        fields = fields_or_error(cleaned)
+        fields = self.preparer(cleaned)
         if isinstance(fields, LoadError):
             self.failures.append(fields)
-        else:
-            self.writer.add_document(**fields)
+            return
+        if isinstance(fields, Prepared):
+            if self.on_returned is not None:
+                self.on_returned([fields.returned])
+            fields = fields.fields
+        self.writer.add_document(**fields)
 
     def commit(self, replacing: Iterable[str] = (), **kwargs) -> None:
         failed = {failure.doc_id for failure in self.failures}
@@ -342,10 +362,29 @@ class _InProcessWriter:
         self.writer.cancel()
 
 
-def _open_writer(ix, procs: int, wait_for_lock: float):
+def _open_writer(ix, procs: int, wait_for_lock: float, stories: StoryBook | None = None):
+    # With stories, the workers compute each signature and the main process assigns it.
+    preparer = fields_and_signature_or_error if stories else fields_or_error
+    on_returned = _assigner(stories) if stories else None
     if procs <= 1:
-        return _InProcessWriter(_acquire_writer(ix, wait_for_lock, procs=1))
-    return _acquire_writer(ix, wait_for_lock, procs=procs)
+        return _InProcessWriter(_acquire_writer(ix, wait_for_lock, procs=1), preparer, on_returned)
+    _warm_up()
+    return _acquire_writer(ix, wait_for_lock, procs=procs, preparer=preparer, on_returned=on_returned)
+
+
+def _assigner(stories: StoryBook) -> Callable[[list], None]:
+    def assign(items: list) -> None:
+        for doc_id, story_signature in items:
+            stories.stories.add_signature(doc_id, story_signature)
+
+    return assign
+
+
+def _warm_up() -> None:
+    """Load the segmenter's dictionary and the extractors' tables before the
+    workers fork: they inherit them instead of each building its own."""
+    with contextlib.suppress(Exception):  # a failure here is each record's to report, not the run's
+        prepare_document(clean_record(RawRecord("warm-up", "新华社郑州3月5日电 河南省郑州市召开会议。")))
 
 
 def index_paths(
@@ -374,10 +413,12 @@ def index_paths(
     procs = procs or os.cpu_count() or 1
     ix = open_or_create(index_dir, rebuild)
     leftovers = temp_files(index_dir)  # of a crashed run: listed before our writer adds its own
-    writer = _open_writer(ix, procs, wait_for_lock)
+    writer = _open_writer(ix, procs, wait_for_lock)  # the lock first; the workers start at the first batch
     try:
         # Read under the index lock: only the lock holder writes the store.
         stories = StoryBook.open(index_dir, rebuild) if group_stories else None  # stories: issue 14
+        if stories:
+            writer = _with_stories(writer, stories)
         remove_leftovers(ix, leftovers, keep=[writer.newsegment])
         known = {} if rebuild else _known_or_damaged(ix, index_dir)
         # An index of another analysis holds other terms: adding to it would mix them.
@@ -406,10 +447,8 @@ def index_paths(
                     summary.same_text.append((cleaned.record.location, cleaned.id, first))
                 pending[cleaned.id] = "updated" if cleaned.id in known else "indexed"
                 written[cleaned.id] = cleaned.content_hash
-                writer.add_record(cleaned)
+                writer.add_record(cleaned)  # with stories, its signature comes back from the worker
                 summary.queued += 1
-                if stories:  # stories: issue 14
-                    stories.add(cleaned.id, cleaned.body)
             else:
                 _count(outcome, cleaned, summary)
             if progress:
@@ -421,7 +460,7 @@ def index_paths(
                     stories.commit(ix)
                 store_columns(ix)  # the new segments' facet columns, read by servers at start-up
                 writer = None
-                writer = _open_writer(ix, procs, wait_for_lock)
+                writer = _open_writer(ix, procs, wait_for_lock, stories)
         _commit(writer, pending, summary, rebuild, known, written, seen_hashes)
         write_analysis_version(index_dir)
         if stories:  # stories: issue 14 (after the index commit: a kill in between is repaired next run)
@@ -521,13 +560,22 @@ def _commit(writer, pending: dict[str, str], summary: IndexSummary, rebuild: boo
     pending.clear()
 
 
-def _acquire_writer(ix: whoosh_index.Index, wait_for_lock: float, procs: int):
+def _with_stories(writer, stories: StoryBook):
+    """The writer just opened, now sending signatures to ``stories`` (no record was added yet)."""
+    # Both kinds of writer read these when they prepare, and a PreparingWriter's
+    # workers start at its first batch.
+    writer.preparer, writer.on_returned = fields_and_signature_or_error, _assigner(stories)
+    return writer
+
+
+def _acquire_writer(ix: whoosh_index.Index, wait_for_lock: float, procs: int, preparer=fields_or_error,
+                    on_returned: Callable[[list], None] | None = None):  # fmt: skip
     deadline = time.monotonic() + wait_for_lock
     while True:
         try:
             if procs <= 1:
                 return GroupingSegmentWriter(ix)
-            return PreparingWriter(ix, fields_or_error, procs=procs)
+            return PreparingWriter(ix, preparer, procs=procs, on_returned=on_returned)
         except LockError:
             if time.monotonic() >= deadline:
                 raise IndexLockedError(

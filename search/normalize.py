@@ -63,14 +63,32 @@ def _t2s_tables() -> tuple[dict[int, str], re.Pattern[str] | None, dict[str, str
 
 def to_simplified(text: str) -> str:
     """Traditional to Simplified (OpenCC ``t2s``), keeping the length exactly."""
-    translate_table, pattern, exceptions = _t2s_tables()
-    converted = text.translate(translate_table)
+    _, pattern, exceptions = _t2s_tables()
+    return _convert(text, _full_tables()[0], pattern, exceptions)
+
+
+def _convert(text: str, table: dict[int, int], pattern: re.Pattern[str] | None, exceptions: dict[str, str]) -> str:
+    converted = text.translate(table)
     if pattern is not None and pattern.search(text):
         pieces = list(converted)
         for match in pattern.finditer(text):
             pieces[match.start() : match.end()] = exceptions[match.group()]
         converted = "".join(pieces)
     return converted
+
+
+@functools.cache
+def _full_tables() -> tuple[dict[int, int], dict[int, int], dict[str, str]]:
+    """(t2s, t2s then the search folds, the phrase exceptions folded) as
+    ``translate`` tables that name every BMP character: ``str.translate`` looks
+    every character up, and a character missing from a table costs a raised and
+    cleared KeyError inside it, twice the time of a hit."""
+    translate_table, _, exceptions = _t2s_tables()
+    simplified = {code: code for code in range(0x10000)}
+    simplified.update({code: ord(value) for code, value in translate_table.items()})
+    searched = {code: _SEARCH_TABLE.get(value, value) for code, value in simplified.items()}
+    folded_exceptions = {phrase: value.translate(_SEARCH_TABLE) for phrase, value in exceptions.items()}
+    return simplified, searched, folded_exceptions
 
 
 @functools.cache
@@ -141,7 +159,20 @@ def normalize_for_search(text: str) -> str:
     ``str.lower`` is not used because it can change length (``İ`` becomes two
     characters); only ASCII letters are folded, so offsets still line up.
     """
-    return to_simplified(text).translate(_SEARCH_TABLE)
+    last = _LAST_NORMALIZED
+    if last[0] is text:
+        return last[1]
+    _, pattern, _ = _t2s_tables()
+    _, searched, exceptions = _full_tables()
+    normalized = _convert(text, searched, pattern, exceptions)
+    globals()["_LAST_NORMALIZED"] = (text, normalized)
+    return normalized
+
+
+# The last text normalized and its form: indexing normalizes a body for its
+# postings and again for its story signature (``search.stories``), the same
+# string object; the tuple holds the text, so its identity cannot be reused.
+_LAST_NORMALIZED: tuple[str | None, str] = (None, "")
 
 
 # ---------------------------------------------------------------------------
@@ -182,8 +213,13 @@ _PINYIN_RE = re.compile(
 )
 
 
+_TONE_VOWEL_RE = re.compile(f"[{_TONE_VOWELS}]")
+
+
 def strip_pinyin(text: str) -> str:
     """Remove inline pinyin annotations: ``發(fā)展(zhǎn)`` becomes ``發展``."""
+    if not _TONE_VOWEL_RE.search(text):
+        return text  # every annotation holds a tone mark: one scan instead of a lookbehind per character
     # A second pass catches "表?yè)P(yáng)", where the first removal exposes "?P(yáng)".
     return _PINYIN_RE.sub("", _PINYIN_RE.sub("", text))
 
@@ -272,11 +308,14 @@ def strip_boilerplate(text: str) -> str:
     to the end ("國際在線版權...聲明:" followed by its numbered clauses); earlier
     in the text only the line itself goes.
     """
-    text = strip_continuation_marks(text)
-    lines = text.split("\n")
     # One conversion for the whole text, not three per line: conversion keeps
     # the length and never touches a newline, so the lines correspond.
-    simplified_lines = to_simplified(text).split("\n")
+    simplified = to_simplified(text)
+    if _CONTINUATION_RE.search(simplified):
+        text = strip_continuation_marks(text)
+        simplified = to_simplified(text)
+    lines = text.split("\n")
+    simplified_lines = simplified.split("\n")
     tail_start = len(lines) - max(len(lines) // 3, 12)
     kept: list[str] = []
     for number, (line, simplified) in enumerate(zip(lines, simplified_lines, strict=True)):

@@ -49,11 +49,11 @@ class WordField(fields.TEXT):
 
     def index_columns(self, value, boost: float = 1.0):
         """What ``index`` yields, as columns for ``GroupingSegmentWriter``:
-        (terms, field length, weights, encoded positions)."""
+        (terms as ``str``, field length, weights, encoded positions)."""
         postings = value if isinstance(value, dict) else word_postings(value)
         counts = list(map(len, postings.values()))
         field_boost = self.format.field_boost
-        terms = [word.encode("utf-8") for word in postings]
+        terms = list(postings)  # str: GroupedPostings encodes each distinct term once
         weights = [field_boost * count * boost for count in counts]  # in Whoosh's order of operations
         return terms, sum(counts), weights, list(map(encode_positions, postings.values()))
 
@@ -103,7 +103,7 @@ class BigramField(fields.FieldType):
             if isinstance(value, (set, frozenset, list))
             else character_grams(normalize_for_search(value))
         )
-        terms = [gram.encode("utf-8") for gram in grams]
+        terms = list(grams)  # str, as WordField.index_columns
         return terms, len(terms), None if boost == 1.0 else [boost] * len(terms), None
 
 

@@ -99,7 +99,8 @@ def test_in_whooshs_mode_the_segment_is_byte_for_byte_whooshs(tmp_path, monkeypa
     original = segment_writer.write_grouped_postings
 
     def like_whoosh(fieldwriter, schema, lengths, pool):
-        return original(fieldwriter, schema, lengths, pool, small_block=0, compress=zlib.compress)
+        return original(fieldwriter, schema, lengths, pool, small_block=0, compress=zlib.compress,
+                        values_protocol=2)  # fmt: skip
 
     monkeypatch.setattr(segment_writer, "write_grouped_postings", like_whoosh)
     monkeypatch.setattr(
@@ -184,7 +185,7 @@ def test_fields_index_columns_match_their_index_method(documents):
             field = schema[name]
             rows = list(field.index(fields[name]))
             terms, length, weights, values = field.index_columns(fields[name])
-            assert terms == [row[0] for row in rows]
+            assert [term.encode("utf-8") for term in terms] == [row[0] for row in rows]
             assert length == sum(row[1] for row in rows)
             assert (weights or [1.0] * len(terms)) == [row[2] for row in rows]
             assert (values or [b""] * len(terms)) == [row[3] for row in rows]

@@ -8,6 +8,11 @@ The main process keeps the index lock, reads, cleans and decides (new,
 changed, duplicate), deletes replaced documents from the old segments, and
 commits every segment in one atomic table-of-contents write. A worker that
 dies makes the whole commit fail, so no document is lost silently.
+
+A preparer may also return something for the main process (a ``Prepared``:
+the indexer sends each document's story signature back): the worker sends it
+after each batch, and the main process receives it, batch by batch in input
+order, through ``on_returned`` while it goes on reading.
 """
 
 from __future__ import annotations
@@ -16,14 +21,32 @@ import errno
 import os
 import queue
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from whoosh.multiproc import MpWriter, SubWriterTask
 
 from search.engine.segment_writer import GroupingSegmentWriter
 from search.loaders import LoadError
 
-# (cleaned record) -> (field keyword arguments for add_document) or LoadError
-Preparer = Callable[[object], "dict | LoadError"]
+
+@dataclass
+class Prepared:
+    """A preparer's result with something for the main process besides the fields."""
+
+    fields: dict[str, Any]  # the keyword arguments of add_document
+    returned: Any  # picklable; handed to the main process's ``on_returned``
+
+
+# (cleaned record) -> (field keyword arguments for add_document), Prepared or LoadError
+Preparer = Callable[[object], "dict | Prepared | LoadError"]
+
+
+class _Returned(NamedTuple):
+    """What a worker sends back after a batch (job number, one item per document prepared)."""
+
+    job: int
+    items: list
 
 
 class _PreparingTask(SubWriterTask):
@@ -82,18 +105,24 @@ class _PreparingTask(SubWriterTask):
             writer._close_segment()
         self.resultqueue.put((segments, self.failures))
 
-    def _process_file(self, filename, doc_count):
+    def _process_file(self, filename, doc_count, job=None):
         import pickle
 
         tempstorage = self.writer.temp_storage()
+        returned = []
         with tempstorage.open_file(filename).raw_file() as handle:
             for _ in range(doc_count):
                 fields = self.preparer(pickle.load(handle))
                 if isinstance(fields, LoadError):
                     self.failures.append(fields)
-                else:
-                    self.writer.add_document(**fields)
+                    continue
+                if isinstance(fields, Prepared):
+                    returned.append(fields.returned)
+                    fields = fields.fields
+                self.writer.add_document(**fields)
         tempstorage.delete_file(filename)
+        # Every batch answers, empty or not: the main process hands results on in job order.
+        self.resultqueue.put(_Returned(job, returned))
 
 
 class PreparingWriter(MpWriter, GroupingSegmentWriter):
@@ -102,12 +131,18 @@ class PreparingWriter(MpWriter, GroupingSegmentWriter):
     Its own segment (segments it merges) is written by the grouping writer too.
     """
 
-    def __init__(self, ix, preparer: Preparer, procs: int = 2, batchsize: int = 64, **kwargs):
+    def __init__(self, ix, preparer: Preparer, procs: int = 2, batchsize: int = 64,
+                 on_returned: Callable[[list], None] | None = None, **kwargs):  # fmt: skip
         super().__init__(ix, procs=procs, batchsize=batchsize, multisegment=True, **kwargs)
         # MpWriter calls SegmentWriter.__init__ by name, which makes a PostingPool.
         self._start_grouping()
         self.preparer = preparer
         self.failures: list[LoadError] = []
+        self.on_returned = on_returned
+        self._jobs = 0  # batches handed out
+        self._handed_on = 0  # batches whose returned items went to on_returned
+        self._arrived: dict[int, list] = {}  # job -> items, waiting for the jobs before it
+        self._results: list = []  # the workers' final results (or errors) that came early
 
     def _new_task(self):
         task = _PreparingTask(
@@ -142,20 +177,38 @@ class PreparingWriter(MpWriter, GroupingSegmentWriter):
         self.docbuffer.append(cleaned)
         if len(self.docbuffer) >= self.batchsize:
             self._enqueue()
+            self._receive()
         self._added_sub = True
+
+    def _receive(self, timeout: float | None = None) -> None:
+        """Take what the workers sent (waiting up to ``timeout`` for the first message)."""
+        while True:
+            try:
+                message = self.resultqueue.get(timeout=timeout) if timeout else self.resultqueue.get_nowait()
+            except queue.Empty:
+                return
+            timeout = None
+            if isinstance(message, _Returned):
+                self._arrived[message.job] = message.items
+                while self._handed_on in self._arrived:
+                    items = self._arrived.pop(self._handed_on)
+                    self._handed_on += 1
+                    if self.on_returned is not None and items:
+                        self.on_returned(items)
+            else:
+                self._results.append(message)
 
     def _commit(self, mergetype, optimize, merge):
         if self.docbuffer:
             self._enqueue()
         for _ in self.tasks:
             self._put_job(None)
-        results = []
+        results = self._results
         while len(results) < len(self.tasks):
-            try:
-                results.append(self.resultqueue.get(timeout=0.5))
-            except queue.Empty:
-                if any(task.exitcode not in (None, 0) for task in self.tasks):
-                    break  # a worker died: waiting longer would hang
+            before = len(results)
+            self._receive(timeout=0.5)
+            if len(results) == before and any(task.exitcode not in (None, 0) for task in self.tasks):
+                break  # a worker died: waiting longer would hang
         for task in self.tasks:
             task.join()
         failed = [task for task in self.tasks if task.exitcode != 0]
@@ -187,7 +240,8 @@ class PreparingWriter(MpWriter, GroupingSegmentWriter):
                 pickle.dump(item, handle, pickle.HIGHEST_PROTOCOL)
         if len(self.tasks) < self.procs:
             self._new_task()
-        self._put_job((filename, len(self.docbuffer)))
+        self._put_job((filename, len(self.docbuffer), self._jobs))
+        self._jobs += 1
         self.docbuffer = []
 
     def _put_job(self, job) -> None:
