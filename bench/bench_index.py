@@ -114,7 +114,9 @@ def main() -> int:
             ("xunwen, complete (with verbatim recall)", run_xunwen(path, work / "full", args.procs, False))
         )
         baseline = runs[0][1] if not args.skip_naive else None
-        print(f"{'pipeline':42} {'seconds':>8} {'MB/s':>7} {'docs/s':>8} {'× naive':>8} {'CPU s':>7} {'× naive CPU':>11}")
+        print(
+            f"{'pipeline':42} {'seconds':>8} {'MB/s':>7} {'docs/s':>8} {'× naive':>8} {'CPU s':>7} {'× naive CPU':>11}"
+        )
         for name, (seconds, cpu) in runs:
             ratio = f"{baseline[0] / seconds:8.2f}" if baseline else "       -"
             cpu_ratio = f"{baseline[1] / cpu:11.2f}" if baseline else "          -"

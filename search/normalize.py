@@ -67,7 +67,9 @@ def to_simplified(text: str) -> str:
     return _convert(text, _full_tables()[0], pattern, exceptions)
 
 
-def _convert(text: str, table: dict[int, int], pattern: re.Pattern[str] | None, exceptions: dict[str, str]) -> str:
+def _convert(
+    text: str, table: dict[int, int], pattern: re.Pattern[str] | None, exceptions: dict[str, str]
+) -> str:
     converted = text.translate(table)
     if pattern is not None and pattern.search(text):
         pieces = list(converted)

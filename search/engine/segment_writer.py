@@ -436,7 +436,9 @@ def write_grouped_postings(fieldwriter: W3FieldWriter, schema, lengths_reader, p
                         block_values = None
                     else:
                         block_values = b"".join(filter(None, values[begin:end]))
-                    databytes = dumps((tuple(deltas[begin:end]), block_weights[block], block_values), data_protocol)
+                    databytes = dumps(
+                        (tuple(deltas[begin:end]), block_weights[block], block_values), data_protocol
+                    )
                     comp = compression if len(databytes) >= small_block else 0
                     if comp:
                         databytes = compress(databytes, comp)
