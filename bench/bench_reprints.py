@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import collections
 import gzip
+import inspect
 import itertools
 import json
 import os
@@ -270,11 +271,19 @@ def _pairwise(predicted: set, expected: set) -> dict:
     }
 
 
+def sign(stories_module: types.ModuleType, body: str, date: str | None):
+    """``signature(body, published)``, or ``signature(body)`` for a grouping from before the
+    date window (a baseline commit)."""
+    if "published" in inspect.signature(stories_module.signature).parameters:
+        return stories_module.signature(body, date)
+    return stories_module.signature(body)
+
+
 def template_reports(stories_module: types.ModuleType) -> None:
     """xwlb's template announcements, each template alone: every item is its own story, save
     the items xwlb holds twice (the same day and title)."""
     items = template_items(read_jsonl("xwlb.jsonl.gz"))
-    signatures = {item["id"]: stories_module.signature(body_of(item)) for item in items}
+    signatures = {item["id"]: sign(stories_module, body_of(item), item.get("date")) for item in items}
     key = {item["id"]: (item["date"], item["title"]) for item in items}
     wrong_all = 0
     for name, marker in TEMPLATE_TITLES.items():
@@ -310,7 +319,9 @@ def corpus_stories(groupings: dict[str, types.ModuleType], largest: int = 8) -> 
                 bodies[doc_id], titles[doc_id] = body, (item.get("title") or "", item.get("date") or "")
     for label, stories_module in groupings.items():
         started = time.perf_counter()
-        signatures = {doc_id: stories_module.signature(body) for doc_id, body in bodies.items()}
+        signatures = {
+            doc_id: sign(stories_module, body, titles[doc_id][1]) for doc_id, body in bodies.items()
+        }
         print(f"{label}: {len(signatures)} signatures in {time.perf_counter() - started:.1f} s")
         for name in (*CORPORA, None):
             prefix = None if name is None else name.split(".")[0] + ":"

@@ -13,6 +13,7 @@ fails keeps the old one.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import os
 import shutil
@@ -35,7 +36,7 @@ from search.extract import extract_metadata
 from search.loaders import LoadError, RawRecord, iter_records
 from search.normalize import clean_characters, normalize_for_search, strip_boilerplate
 from search.schema import INDEX_NAME, Postings, build_schema
-from search.stories import StoryBook, signature
+from search.stories import StoryBook, publication_day, signature
 
 # Commit an incremental run every so many documents, so that a run that is
 # killed keeps most of its work; the next run skips what was committed.
@@ -327,7 +328,11 @@ def fields_and_signature_or_error(cleaned: CleanedRecord) -> Prepared | LoadErro
         return LoadError(record.path, f"could not process: {type(error).__name__}: {error}", record.line,
                          doc_id=cleaned.id)  # fmt: skip
     fields = fields_or_error(cleaned)
-    return fields if isinstance(fields, LoadError) else Prepared(fields, (cleaned.id, story_signature))
+    if isinstance(fields, LoadError):
+        return fields
+    # The publication date is known once the metadata is extracted: a story's window.
+    story_signature = dataclasses.replace(story_signature, day=publication_day(fields.get("date")))
+    return Prepared(fields, (cleaned.id, story_signature))
 
 
 class _InProcessWriter:

@@ -33,6 +33,7 @@ the ones the index no longer has.
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import os
 import re
 import zlib
@@ -153,6 +154,12 @@ def shingle_hashes(text: str, k: int = SHINGLE) -> np.ndarray:
     return np.unique((hashed ^ (hashed >> np.uint64(32))).astype(np.uint32))
 
 
+# Reprints follow their original within weeks; the same text a year on is another
+# year's announcement (烈士纪念日, word for word each September), another story.
+MAX_STORY_DAYS = 31
+NO_DAY = -1  # publication date unknown: no window applies
+
+
 @dataclass(frozen=True)
 class Signature:
     """A document's MinHash and how many distinct shingles it summarizes."""
@@ -162,6 +169,7 @@ class Signature:
     numbers: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))  # number_slots
     sentences: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))  # sentence_keys
     edges: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))  # of each sentence
+    day: int = NO_DAY  # the publication date as days since 1970-01-01 (``publication_day``)
 
 
 _PERMUTATIONS: tuple[np.ndarray, np.ndarray] | None = None
@@ -231,8 +239,25 @@ def sentence_keys(lines: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return keys, (rows[:, 1] & np.uint64(0xFFFFFFFF)).astype(np.uint32)
 
 
-def signature(body: str) -> Signature:
-    """The signature of a cleaned document body (either script)."""
+def publication_day(published: str | None) -> int:
+    """Days since 1970-01-01 of an ISO date (``2020-09-30``, a month or a year alone
+    counts from its first day), ``NO_DAY`` when there is none."""
+    if not published or not published[:4].isdigit():
+        return NO_DAY
+    parts = (published[:10].split("-") + ["01", "01"])[:3]
+    try:
+        return (dt.date(int(parts[0]), int(parts[1] or 1), int(parts[2] or 1)) - dt.date(1970, 1, 1)).days
+    except ValueError:
+        return NO_DAY
+
+
+def days_agree(first: int, second: int) -> bool:
+    """Whether two publication days allow one story (either unknown: yes)."""
+    return first == NO_DAY or second == NO_DAY or abs(first - second) <= MAX_STORY_DAYS
+
+
+def signature(body: str, published: str | None = None) -> Signature:
+    """The signature of a cleaned document body (either script) published on ``published``."""
     kept = _content_lines(body)
     raw, lines = [line for line, _ in kept], [text for _, text in kept]
     text = "".join(lines)
@@ -241,7 +266,7 @@ def signature(body: str) -> Signature:
         text = raw[0].replace("。", "")
     hashes = shingle_hashes(text)
     numbers = number_slots(lines or [text])
-    return Signature(minhash_values(hashes), len(hashes), numbers, *sentence_keys(raw))
+    return Signature(minhash_values(hashes), len(hashes), numbers, *sentence_keys(raw), publication_day(published))
 
 
 def numbers_agree(first: np.ndarray, second: np.ndarray) -> bool:
@@ -314,6 +339,7 @@ def same_story(first: Signature, second: Signature) -> bool:
     similar = bool(_similar_enough(jaccard, first.shingles, np.float64(second.shingles)))
     return (
         similar
+        and days_agree(first.day, second.day)
         and numbers_agree(first.numbers, second.numbers)
         and not edited_in_place(first, second, float(jaccard))
     )
@@ -334,6 +360,7 @@ class StoryIndex:
         self._signatures = np.zeros((0, NUM_PERM), dtype=np.uint32)
         self._shingles = np.zeros(0, dtype=np.int64)
         self._numbers: list[np.ndarray] = []
+        self._days: list[int] = []
         self._sentences: list[tuple[np.ndarray, np.ndarray]] = []  # (sentences, edges) of each row
         self._rows_of_story: dict[int, set[int]] = {}
         self._rows = 0
@@ -389,12 +416,16 @@ class StoryIndex:
     def _agrees(self, sig: Signature, row: int, jaccard: float) -> bool:
         """``same_story``'s checks beyond similarity, against a stored row."""
         stored = self._signature(row)
-        return numbers_agree(sig.numbers, stored.numbers) and not edited_in_place(sig, stored, jaccard)
+        return (
+            days_agree(sig.day, stored.day)
+            and numbers_agree(sig.numbers, stored.numbers)
+            and not edited_in_place(sig, stored, jaccard)
+        )
 
     def _signature(self, row: int) -> Signature:
         sentences, edges = self._sentences[row]
         return Signature(
-            self._signatures[row], int(self._shingles[row]), self._numbers[row], sentences, edges
+            self._signatures[row], int(self._shingles[row]), self._numbers[row], sentences, edges, self._days[row]
         )
 
     def _merge(self, story: int, into: int) -> None:
@@ -418,6 +449,7 @@ class StoryIndex:
         self.story.append(story)
         self._shingles[row] = sig.shingles
         self._numbers.append(sig.numbers)
+        self._days.append(sig.day)
         self._sentences.append((sig.sentences, sig.edges))
         self.row_of[doc_id] = row
         self._rows_of_story.setdefault(story, set()).add(row)
@@ -556,8 +588,10 @@ class StoryBook:
                 else:  # a store from before sentences were kept: the check waits for a rebuild
                     sentences = [np.zeros(0, np.uint64)] * len(numbers)
                     edges = [np.zeros(0, np.uint32)] * len(numbers)
+                # a store from before the date window: unknown days, as if undated
+                days = data["days"].tolist() if "days" in data else [NO_DAY] * len(numbers)
                 rows = zip(data["ids"].tolist(), data["stories"].tolist(), data["signatures"],
-                           data["shingles"].tolist(), numbers, sentences, edges, strict=True)  # fmt: skip
+                           data["shingles"].tolist(), numbers, sentences, edges, days, strict=True)  # fmt: skip
                 for doc_id, story, values, count, *slots in rows:
                     stories.add_signature(doc_id, Signature(values, count, *slots), story)
                 stories.next_story = max(stories.next_story, int(data["next_story"]))
@@ -580,7 +614,9 @@ class StoryBook:
                 self.stories.remove(doc_id)
             for doc_id, docnum in indexed.items():
                 if doc_id not in self.stories:
-                    self.stories.add(doc_id, reader.stored_fields(docnum).get("body", ""))
+                    stored = reader.stored_fields(docnum)
+                    sig = signature(stored.get("body", ""), stored.get("date"))
+                    self.stories.add_signature(doc_id, sig)
 
     def save(self, generation: int) -> Path:
         """Write ``stories-<generation>.npz`` atomically; drop stores older than the last few."""
@@ -607,6 +643,7 @@ class StoryBook:
                 edges=np.concatenate([sig.edges for _, _, sig in live] or [np.zeros(0, np.uint32)]).astype(
                     np.uint32
                 ),
+                days=np.array([sig.day for _, _, sig in live], dtype=np.int64),
                 next_story=np.int64(self.stories.next_story),
             )
             handle.flush()

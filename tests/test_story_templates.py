@@ -243,3 +243,68 @@ GENERALS_HOUR = "下午{}，晋衔仪式在庄严的国歌声中开始。"  # th
 )
 def test_numbers_near_a_line_start_are_compared(first, second, agree):
     assert numbers_agree(signature(first).numbers, signature(second).numbers) is agree
+
+
+# 2022-09-29 and 2023-09-29 (xwlb-VIDEE39bMWdozZbxmhMGjK4T220929, xwlb-VIDEfkuBlj5GVICjAUjoJu27230929):
+# the announcement of 烈士纪念日's ceremony, word for word the same in both years.
+MARTYRS_DAY_NOTICE = (
+    "央视网消息（新闻联播）：9月30日是国家设立的烈士纪念日，当天上午，习近平等党和国家领导人将同各界代表一起，在天安门广场向"
+    "人民英雄敬献花篮。\n届时，中央广播电视总台所属中央电视台综合频道、新闻频道、国防军事频道、中文国际频道、中国国际电视台各外"
+    "语频道，中央人民广播电台中国之声、中国国际广播电台环球资讯广播等频率将进行现场直播；央视新闻、央视频、央视网等中央重点新媒"
+    "体平台将同步转播。"
+)
+
+
+@pytest.mark.parametrize(
+    "first, second, one_story",
+    [
+        ("2022-09-29", "2023-09-29", False),  # the same words a year on: another year's ceremony
+        ("2022-09-29", "2022-10-03", True),  # a reprint a few days on
+        ("2022-09-29", None, True),  # an undated copy: no window applies
+        ("2022-09", "2022-09-29", True),  # a month alone counts from its first day
+    ],
+)
+def test_the_same_text_far_apart_in_time_is_another_story(first, second, one_story):
+    stories = StoryIndex()
+    a = stories.add_signature("a", signature(MARTYRS_DAY_NOTICE, first))
+    b = stories.add_signature("b", signature(reprint(MARTYRS_DAY_NOTICE), second))
+    assert (a == b) is one_story
+    assert (
+        same_story(signature(MARTYRS_DAY_NOTICE, first), signature(MARTYRS_DAY_NOTICE, second)) is one_story
+    )
+
+
+def test_the_store_keeps_publication_days(tmp_path):
+    from search.stories import StoryBook
+
+    book = StoryBook(tmp_path, StoryIndex())
+    book.stories.add_signature("a", signature(MARTYRS_DAY_NOTICE, "2022-09-29"))
+    book.save(1)
+    again = StoryBook.open(tmp_path)
+    assert again.stories.add_signature(
+        "b", signature(MARTYRS_DAY_NOTICE, "2023-09-29")
+    ) != again.stories.story_of("a")
+    assert again.stories.add_signature(
+        "c", signature(MARTYRS_DAY_NOTICE, "2022-09-30")
+    ) == again.stories.story_of("a")
+
+
+def test_the_indexer_gives_each_document_its_publication_day(tmp_path):
+    from search.indexer import index_paths
+    from search.searcher import open_index
+
+    rows = [
+        {"id": "notice-2022", "title": "烈士纪念日向人民英雄敬献花篮仪式9月30日上午举行", "date": "2022-09-29",
+         "content": MARTYRS_DAY_NOTICE},
+        {"id": "notice-2023", "title": "烈士纪念日向人民英雄敬献花篮仪式9月30日上午举行", "date": "2023-09-29",
+         "content": MARTYRS_DAY_NOTICE},
+        {"id": "reprint-2022", "title": "敬献花篮仪式将举行", "date": "2022-09-30", "content": reprint(MARTYRS_DAY_NOTICE)},
+    ]  # fmt: skip
+    source = tmp_path / "notices.jsonl"
+    source.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n", encoding="utf-8")
+    for procs in (1, 2):
+        index_paths([source], tmp_path / f"index-{procs}", rebuild=True, procs=procs)
+        index = open_index(tmp_path / f"index-{procs}")
+        story = {row["id"]: index.search(f'"{row["title"]}"', per_page=5)["hits"] for row in rows}
+        stories = {hit["id"]: hit["story"] for hits in story.values() for hit in hits}
+        assert stories["notice-2022"] == stories["reprint-2022"] != stories["notice-2023"], (procs, stories)
