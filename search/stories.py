@@ -266,7 +266,9 @@ def signature(body: str, published: str | None = None) -> Signature:
         text = raw[0].replace("。", "")
     hashes = shingle_hashes(text)
     numbers = number_slots(lines or [text])
-    return Signature(minhash_values(hashes), len(hashes), numbers, *sentence_keys(raw), publication_day(published))
+    return Signature(
+        minhash_values(hashes), len(hashes), numbers, *sentence_keys(raw), publication_day(published)
+    )
 
 
 def numbers_agree(first: np.ndarray, second: np.ndarray) -> bool:
@@ -425,7 +427,12 @@ class StoryIndex:
     def _signature(self, row: int) -> Signature:
         sentences, edges = self._sentences[row]
         return Signature(
-            self._signatures[row], int(self._shingles[row]), self._numbers[row], sentences, edges, self._days[row]
+            self._signatures[row],
+            int(self._shingles[row]),
+            self._numbers[row],
+            sentences,
+            edges,
+            self._days[row],
         )
 
     def _merge(self, story: int, into: int) -> None:

@@ -279,3 +279,12 @@ def test_index_of_another_analysis_must_be_rebuilt(tmp_path):
     assert any("rebuild" in note for note in open_index(tmp_path / "index").search("随着")["notes"])
     index_paths([source], tmp_path / "index", rebuild=True, procs=1)
     assert open_index(tmp_path / "index").search("随着")["total"] == 1
+
+
+def test_the_stored_folded_jieba_words_are_what_the_dictionary_gives():
+    # search/data/jieba_folded.tsv spares every start reading jieba's dictionary;
+    # regenerate it with `python -m search.analysis` when jieba or the folds change.
+    from search.analysis import folded_dictionary_words, stored_folded_words
+
+    assert stored_folded_words() == folded_dictionary_words()
+    assert ("着名", 5006) in stored_folded_words() or any(w == "着名" for w, _ in stored_folded_words())
