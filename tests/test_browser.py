@@ -58,12 +58,23 @@ def no_alert(driver) -> bool:
 
 def navigate(driver, action) -> None:
     """Do ``action`` (a click, a key) and wait until the next page has replaced this one."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = css(driver, "html")[0]
     action()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
+
+    def replaced(_) -> bool:
+        # Selenium's staleness_of, but asked mid-navigation chromedriver may answer "Node
+        # with given id does not belong to the document" instead of a stale reference:
+        # the old page is gone either way.
+        try:
+            page.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    WebDriverWait(driver, 10).until(replaced)
 
 
 def click(driver, element) -> None:
