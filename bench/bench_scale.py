@@ -190,6 +190,29 @@ def _get(conn: http.client.HTTPConnection, url: str) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+FIRST_SEARCH = "/api/search?q=%E7%BB%8F%E6%B5%8E&per_page=10"  # 经济, with facets
+
+
+def first_answer(
+    server: subprocess.Popen, port: int, started: float, timeout: float = STARTUP_TIMEOUT
+) -> tuple[http.client.HTTPConnection, float, int, bytes]:
+    """Poll a starting ``xunwen serve`` until it answers ``FIRST_SEARCH``: (the open
+    connection, seconds since ``started``, HTTP status, body). Raises if it exits or
+    takes longer than ``timeout``."""
+    while True:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited: {server.stderr.read().decode()[-2000:]}")
+        if time.perf_counter() - started > timeout:
+            raise RuntimeError("the server did not answer in time")
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+            conn.request("GET", FIRST_SEARCH)
+            response = conn.getresponse()
+            return conn, time.perf_counter() - started, response.status, response.read()
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.05)
+
+
 def measure_server(index_dir: Path, workers: int, rounds: int) -> dict:
     """Start-up, cold and warm latency of the mix, and memory per process."""
     port = free_port()
@@ -198,18 +221,9 @@ def measure_server(index_dir: Path, workers: int, rounds: int) -> dict:
     started = time.perf_counter()
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"the server exited: {server.stderr.read().decode()[-2000:]}")
-            if time.perf_counter() - started > STARTUP_TIMEOUT:
-                raise RuntimeError("the server did not answer in time")
-            try:
-                conn = http.client.HTTPConnection(HOST, port, timeout=120)
-                _get(conn, "/api/search?q=%E7%BB%8F%E6%B5%8E&per_page=1")
-                break
-            except (OSError, http.client.HTTPException):
-                time.sleep(0.1)
-        startup = time.perf_counter() - started
+        conn, startup, status, _ = first_answer(server, port, started)
+        if status != 200:
+            raise RuntimeError(f"{FIRST_SEARCH}: HTTP {status}")
         urls = [_url(query, filters) for _kind, query, filters in QUERIES]
         cold = [_get(conn, url) for url in urls]
         warm = [_get(conn, url) for _ in range(rounds) for url in urls]

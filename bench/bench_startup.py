@@ -16,7 +16,6 @@ old and new way alternating, with the ratio of their medians.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import shutil
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from bench_scale import first_answer  # noqa: E402
 from load_test import free_port  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -113,22 +113,12 @@ def server_startup(index_dir: Path, tree: Path = ROOT) -> float:
         command, cwd=tree, env=_env(tree), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"the server exited: {server.stderr.read().decode()[-2000:]}")
-            if time.perf_counter() - started > STARTUP_TIMEOUT:
-                raise RuntimeError("the server did not answer in time")
-            try:
-                conn = http.client.HTTPConnection(HOST, port, timeout=STARTUP_TIMEOUT)
-                conn.request("GET", "/api/search?q=%E7%BB%8F%E6%B5%8E&per_page=10")
-                response = conn.getresponse()
-                body = json.loads(response.read())
-                conn.close()
-                if response.status == 200 and body.get("facets"):
-                    return time.perf_counter() - started
-                raise RuntimeError(f"the server answered {response.status}: {str(body)[:300]}")
-            except (OSError, http.client.HTTPException):
-                time.sleep(0.05)
+        conn, seconds, status, body = first_answer(server, port, started, STARTUP_TIMEOUT)
+        conn.close()
+        found = json.loads(body) if status == 200 else {}
+        if not found.get("facets"):
+            raise RuntimeError(f"the server answered {status}: {body[:300]!r}")
+        return seconds
     finally:
         server.terminate()
         try:

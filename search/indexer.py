@@ -338,12 +338,12 @@ def fields_and_signature_or_error(cleaned: CleanedRecord) -> Prepared | LoadErro
 class _InProcessWriter:
     """The single-process counterpart of ``PreparingWriter`` (small runs, tests)."""
 
-    def __init__(self, writer, preparer=fields_or_error, on_returned: Callable[[list], None] | None = None):
+    def __init__(self, writer):
         self.writer = writer
         self.newsegment = writer.newsegment
         self.failures: list[LoadError] = []
-        self.preparer = preparer
-        self.on_returned = on_returned
+        self.preparer = fields_or_error  # ``_with_stories`` sets these two
+        self.on_returned: Callable[[list], None] | None = None
 
     def add_record(self, cleaned: CleanedRecord) -> None:
         fields = self.preparer(cleaned)
@@ -368,13 +368,14 @@ class _InProcessWriter:
 
 
 def _open_writer(ix, procs: int, wait_for_lock: float, stories: StoryBook | None = None):
-    # With stories, the workers compute each signature and the main process assigns it.
-    preparer = fields_and_signature_or_error if stories else fields_or_error
-    on_returned = _assigner(stories) if stories else None
+    """A writer holding the index lock; with ``stories``, its workers compute each
+    signature and the main process assigns it (``_with_stories``)."""
     if procs <= 1:
-        return _InProcessWriter(_acquire_writer(ix, wait_for_lock, procs=1), preparer, on_returned)
-    _warm_up()
-    return _acquire_writer(ix, wait_for_lock, procs=procs, preparer=preparer, on_returned=on_returned)
+        writer = _InProcessWriter(_acquire_writer(ix, wait_for_lock, procs=1))
+    else:
+        _warm_up()
+        writer = _acquire_writer(ix, wait_for_lock, procs=procs)
+    return _with_stories(writer, stories) if stories else writer
 
 
 def _assigner(stories: StoryBook) -> Callable[[list], None]:
@@ -573,14 +574,13 @@ def _with_stories(writer, stories: StoryBook):
     return writer
 
 
-def _acquire_writer(ix: whoosh_index.Index, wait_for_lock: float, procs: int, preparer=fields_or_error,
-                    on_returned: Callable[[list], None] | None = None):  # fmt: skip
+def _acquire_writer(ix: whoosh_index.Index, wait_for_lock: float, procs: int):
     deadline = time.monotonic() + wait_for_lock
     while True:
         try:
             if procs <= 1:
                 return GroupingSegmentWriter(ix)
-            return PreparingWriter(ix, preparer, procs=procs, on_returned=on_returned)
+            return PreparingWriter(ix, fields_or_error, procs=procs)
         except LockError:
             if time.monotonic() >= deadline:
                 raise IndexLockedError(

@@ -64,14 +64,11 @@ class ClausePlan:
         # A code's match is narrowed by the words beside it (西部12 -> 12 and 西部):
         # keyed by the needle alone, its verified documents would stand in for
         # every later clause with that code (``12`` finding only 西部's).
-        kind = (
-            ("bounded", self.clause.normalized)
-            if self.bounded
-            else ("words",)
-            if self.sure is not None
-            else ()
-        )
-        return (self.needle, self.title_only, *kind)
+        if self.bounded:
+            return (self.needle, self.title_only, "bounded", self.clause.normalized)
+        if self.sure is not None:
+            return (self.needle, self.title_only, "words")
+        return (self.needle, self.title_only)
 
     @property
     def needle_check(self) -> tuple[str, bool, bool]:

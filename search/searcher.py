@@ -48,6 +48,7 @@ from search.request import (  # noqa: F401
     resolve_region_filters,
 )
 from search.results import document_summary  # noqa: F401
+from search.stories import published_key, read_table, story_lead
 
 
 class SearchIndex:
@@ -293,9 +294,6 @@ class SearchIndex:
             rows = read_story_rows(self.index_dir, number, columns.size)
             if rows is not None:
                 return StoryColumn.from_rows(rows[0], rows[1], columns.live)
-            # Imported here: the story store's module loads datasketch and SciPy (0.5 s).
-            from search.stories import read_table
-
             table = read_table(self.index_dir, number)
             empty = (np.zeros(0, dtype=str), np.zeros(0, dtype=np.int64))
             ids, stories = (table.ids, table.stories) if table is not None else empty
@@ -315,8 +313,6 @@ class SearchIndex:
         for member in stories.documents(story).tolist():
             summary = document_summary(searcher.stored_fields(member))
             members.append({key: summary[key] for key in ("id", "source", "date", "published", "title")})
-        from search.stories import published_key, story_lead
-
         lead = story_lead(members)
         members.sort(
             key=lambda member: (member["id"] != lead, published_key(member["published"]), member["id"])

@@ -40,11 +40,14 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from search.normalize import _is_copyright, _is_editor, _is_navigation, normalize_for_search
+
+if TYPE_CHECKING:  # datasketch (and the SciPy it imports, 0.5 s) loads where stories are assigned
+    from datasketch import LeanMinHash
 
 NUM_PERM = 128
 SEED = 1
@@ -178,6 +181,8 @@ _PERMUTATIONS: tuple[np.ndarray, np.ndarray] | None = None
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
     global _PERMUTATIONS
     if _PERMUTATIONS is None:
+        from datasketch import MinHash
+
         a, b = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32").permutations
         _PERMUTATIONS = (a.astype(np.uint32), b.astype(np.uint32))
     return _PERMUTATIONS
@@ -367,7 +372,10 @@ class StoryIndex:
         self._rows_of_story: dict[int, set[int]] = {}
         self._rows = 0
         self.next_story = 1
+        from datasketch import LeanMinHash, MinHashLSH
+
         self.lsh = MinHashLSH(num_perm=NUM_PERM, params=(LSH_BANDS, LSH_ROWS))
+        self._lean_minhash = LeanMinHash
 
     def __len__(self) -> int:
         return len(self.row_of)
@@ -384,7 +392,7 @@ class StoryIndex:
         if doc_id in self.row_of:
             self.remove(doc_id)
         # LeanMinHash: the hash values alone (a MinHash would draw its permutations again).
-        minhash = LeanMinHash(seed=SEED, hashvalues=sig.hashvalues, scheme="affine32")
+        minhash = self._lean_minhash(seed=SEED, hashvalues=sig.hashvalues, scheme="affine32")
         if story is None:
             story = self._best_story(sig, minhash)
         row = self._append(doc_id, sig, story)

@@ -46,6 +46,18 @@ def corpus() -> Path:
     return CORPUS
 
 
+# --- headless Chromium (tests/browser_support.py) ---
+
+
+@pytest.fixture(scope="module")
+def driver():
+    """One headless Chromium per test module; a module's own ``server`` serves it."""
+    from browser_support import chromium
+
+    with chromium() as browser:
+        yield browser
+
+
 # --- web fixtures ---
 # The web tests search the seeds plus a few JSONL articles with given metadata:
 # other provinces and years (facets that change), a month-only date, and one

@@ -9,7 +9,7 @@ downloads anything. Skipped when either is absent.
 from __future__ import annotations
 
 import pytest
-from browser_support import CHROMEDRIVER, CHROMIUM, chromium, live_app
+from browser_support import CHROMEDRIVER, CHROMIUM, live_app
 
 pytestmark = [
     pytest.mark.browser,
@@ -24,12 +24,6 @@ def server(web_index_dir):
     """The app under waitress on a free port of 127.0.0.1."""
     with live_app(web_index_dir, threads=4) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def driver():
-    with chromium() as browser:
-        yield browser
 
 
 def css(driver, selector):

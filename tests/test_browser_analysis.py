@@ -5,7 +5,7 @@ from __future__ import annotations
 import urllib.request
 
 import pytest
-from test_browser import CHROMEDRIVER, CHROMIUM, css, driver, server, total  # noqa: F401  (fixtures)
+from test_browser import CHROMEDRIVER, CHROMIUM, css, server, total  # noqa: F401  (server: a fixture)
 
 pytestmark = [
     pytest.mark.browser,

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
-from browser_support import CHROMEDRIVER, CHROMIUM, chromium, live_app
+from browser_support import CHROMEDRIVER, CHROMIUM, live_app
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,12 +29,6 @@ DOCUMENT = "000_aafb63f222c135ea"  # a seed that says 新鄉 more than ten times
 def server(web_index_dir):
     with live_app(web_index_dir, threads=4) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def driver():
-    with chromium() as browser:
-        yield browser
 
 
 def css(driver, selector):

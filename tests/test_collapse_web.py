@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_support import chromium, live_app
+from browser_support import live_app
 from test_stories import ORIGINALS, REPRINT, write_jsonl
 
 from search.indexer import index_paths
@@ -93,12 +93,6 @@ def test_result_page_collapses_by_default_and_toggles(client):
 def server(story_index):
     with live_app(story_index, threads=2) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def driver():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.mark.browser

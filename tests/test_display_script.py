@@ -12,7 +12,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMEDRIVER, CHROMIUM, chromium, live_app
+from browser_support import CHROMEDRIVER, CHROMIUM, live_app
 
 from search.normalize import to_simplified
 from search.script import text_script, to_reader, to_traditional_name
@@ -256,12 +256,6 @@ def test_filter_values_of_either_script_find_the_same(client):
 def server(index_dir):
     with live_app(index_dir, threads=2) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def driver():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.mark.browser

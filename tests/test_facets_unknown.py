@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMEDRIVER, CHROMIUM, chromium, live_app
+from browser_support import CHROMEDRIVER, CHROMIUM, live_app
 
 from search.normalize import to_simplified
 
@@ -187,12 +187,6 @@ needs_browser = pytest.mark.skipif(
 def server(index_dir):
     with live_app(index_dir, threads=2) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def driver():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.mark.browser

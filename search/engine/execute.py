@@ -174,16 +174,10 @@ def check_verbatim(
 def all_words_total(match: Match) -> int | None:
     """For a natural-language query, how many of its matches (filters
     applied) match every one of its words, from the same word masks its
-    loose match counts; None for a query whose matches all do."""
-    if match.plan.long_words is None:
+    loose match counts (``query_masks``); None for a query whose matches all do."""
+    if match.every_word is None:
         return None
-    if match.every_word is not None:
-        return int(np.count_nonzero(match.final & match.every_word))
-    evaluation = Evaluation(match.generation, match.searcher)
-    mask = match.final.copy()
-    for word in match.plan.long_words:
-        mask &= clause_mask(evaluation, word)
-    return int(np.count_nonzero(mask))
+    return int(np.count_nonzero(match.final & match.every_word))
 
 
 def filter_masks(filters: Mapping[str, list[str]], columns: FacetColumns) -> dict[str, np.ndarray]:
