@@ -422,7 +422,7 @@ def index_paths(
     writer = _open_writer(ix, procs, wait_for_lock)  # the lock first; the workers start at the first batch
     try:
         # Read under the index lock: only the lock holder writes the store.
-        stories = StoryBook.open(index_dir, rebuild) if group_stories else None  # stories: issue 14
+        stories = StoryBook.open(index_dir, rebuild, ix) if group_stories else None  # stories: issue 14
         if stories:
             writer = _with_stories(writer, stories)
         remove_leftovers(ix, leftovers, keep=[writer.newsegment])

@@ -40,14 +40,10 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from search.normalize import _is_copyright, _is_editor, _is_navigation, normalize_for_search
-
-if TYPE_CHECKING:  # datasketch (and the SciPy it imports, 0.5 s) loads where stories are assigned
-    from datasketch import LeanMinHash
 
 NUM_PERM = 128
 SEED = 1
@@ -154,7 +150,9 @@ def shingle_hashes(text: str, k: int = SHINGLE) -> np.ndarray:
     hashed = np.zeros(count, dtype=np.uint64)
     for offset in range(k):
         hashed = hashed * np.uint64(0x100000001B3) + points[offset : offset + count]
-    return np.unique((hashed ^ (hashed >> np.uint64(32))).astype(np.uint32))
+    folded = np.sort((hashed ^ (hashed >> np.uint64(32))).astype(np.uint32))
+    # np.unique of a sorted array, without its hash table (6x the cost on an article's shingles)
+    return folded[np.concatenate(([True], folded[1:] != folded[:-1]))]
 
 
 # Reprints follow their original within weeks; the same text a year on is another
@@ -175,17 +173,17 @@ class Signature:
     day: int = NO_DAY  # the publication date as days since 1970-01-01 (``publication_day``)
 
 
-_PERMUTATIONS: tuple[np.ndarray, np.ndarray] | None = None
-
-
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    global _PERMUTATIONS
-    if _PERMUTATIONS is None:
-        from datasketch import MinHash
+    """The ``a`` and ``b`` of datasketch's affine32 permutations for ``SEED``, drawn as
+    ``MinHash._init_permutations`` draws them (a test holds them equal). Drawn here rather
+    than asked of datasketch: importing it imports SciPy, 0.7 s in every indexing process."""
+    generator = np.random.RandomState(SEED)
+    a = generator.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
 
-        a, b = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32").permutations
-        _PERMUTATIONS = (a.astype(np.uint32), b.astype(np.uint32))
-    return _PERMUTATIONS
+
+_A, _B = _permutations()
 
 
 def _fmix32(values: np.ndarray) -> np.ndarray:
@@ -199,13 +197,114 @@ def _fmix32(values: np.ndarray) -> np.ndarray:
 
 def minhash_values(hashes: np.ndarray) -> np.ndarray:
     """``MinHash(scheme="affine32").update_batch`` of these hashes, in one NumPy pass per chunk."""
-    a, b = _permutations()
     mixed = _fmix32(hashes.astype(np.uint32))
     values = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
     for start in range(0, len(mixed), CHUNK):
-        chunk = mixed[start : start + CHUNK, None]
-        np.minimum(values, (chunk * a + b).min(axis=0), out=values)
+        # (permutations x shingles), reduced along its rows: faster than the transpose.
+        permuted = _A[:, None] * mixed[None, start : start + CHUNK]
+        permuted += _B[:, None]
+        np.minimum(values, permuted.min(axis=1), out=values)
     return values
+
+
+_BAND_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd: distinct bands of equal values get distinct keys
+
+
+def band_keys(hashvalues: np.ndarray) -> np.ndarray:
+    """The LSH key of each band of MinHash values (``uint64[..., LSH_BANDS]``): two documents
+    are candidates when one band's ``LSH_ROWS`` values are all equal, as in datasketch's
+    ``MinHashLSH``. Keys of unequal bands may collide (with odds of 2**-64), which only
+    proposes one more candidate to verify."""
+    bands = hashvalues[..., : LSH_BANDS * LSH_ROWS].reshape(*hashvalues.shape[:-1], LSH_BANDS, LSH_ROWS)
+    bands = bands.astype(np.uint64)
+    keys = np.arange(1, LSH_BANDS + 1, dtype=np.uint64) * _BAND_MIX
+    for column in range(LSH_ROWS):
+        keys = keys * np.uint64(0x100000001B3) + bands[..., column]
+    return keys
+
+
+class _Bands:
+    """The banded index: LSH keys -> rows, in sorted NumPy runs and a dict of recent rows.
+
+    datasketch's ``MinHashLSH`` keeps a Python set per band per key: 130 µs per document
+    added and queried, and about 4 KB of memory per document. Here the recent rows are a
+    dict, flushed every ``FLUSH_ROWS`` rows into a sorted run of (key, row) arrays; runs of
+    similar size are merged (the logarithmic method), so a lookup searches a few runs with
+    ``searchsorted`` and a document costs 12 bytes per band. Removed rows stay until their
+    run is merged; the caller skips them."""
+
+    FLUSH_ROWS = 2048
+
+    def __init__(self) -> None:
+        self._runs: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted keys, their rows), largest first
+        # Recent rows: key -> its last row, and key -> all its rows for the keys of several.
+        self._recent: dict[int, int] = {}
+        self._shared: dict[int, list[int]] = {}
+        self._recent_rows = 0
+
+    def add(self, row: int, keys: np.ndarray) -> None:
+        keys = keys.tolist()
+        for key in self._recent.keys() & keys:  # rarely any: a reprint's, a template's
+            self._shared.setdefault(key, [self._recent[key]]).append(row)
+        self._recent.update(dict.fromkeys(keys, row))
+        self._recent_rows += 1
+        if self._recent_rows >= self.FLUSH_ROWS:
+            self._flush()
+
+    def add_many(self, rows: np.ndarray, keys: np.ndarray) -> None:
+        """Rows with their keys (``[len(rows), LSH_BANDS]``) at once: one run."""
+        if len(rows):
+            self._push(keys.reshape(-1), np.repeat(rows.astype(np.int64), keys.shape[1]))
+
+    def candidates(self, keys: np.ndarray) -> np.ndarray:
+        """The rows sharing a key with ``keys``, each once (removed rows too)."""
+        found = []
+        for run_keys, run_rows in self._runs:
+            left = np.searchsorted(run_keys, keys, "left")
+            right = np.searchsorted(run_keys, keys, "right")
+            hit = right > left
+            if hit.any():
+                for start, end in zip(left[hit].tolist(), right[hit].tolist(), strict=True):
+                    found.append(run_rows[start:end])
+        recent = self._recent.keys() & keys.tolist()
+        if recent:
+            shared = self._shared
+            found.append(np.array([row for key in recent for row in shared.get(key) or (self._recent[key],)],
+                                  dtype=np.int64))  # fmt: skip
+        if not found:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate(found))
+
+    def _flush(self) -> None:
+        if self._recent:
+            pairs = [(key, row) for key, row in self._recent.items() if key not in self._shared]
+            pairs += [(key, row) for key, rows in self._shared.items() for row in rows]
+            keys = np.fromiter((key for key, _ in pairs), dtype=np.uint64, count=len(pairs))
+            rows = np.fromiter((row for _, row in pairs), dtype=np.int64, count=len(pairs))
+            self._push(keys, rows)
+        self._recent, self._shared, self._recent_rows = {}, {}, 0
+
+    def _push(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        order = np.argsort(keys, kind="stable")
+        run = (keys[order], rows[order])
+        # Merge while the run before is not at least twice as large: at most log2(N / FLUSH_ROWS) runs.
+        while self._runs and len(self._runs[-1][0]) <= 2 * len(run[0]):
+            last_keys, last_rows = self._runs.pop()
+            merged_keys = np.concatenate([last_keys, run[0]])
+            order = np.argsort(merged_keys, kind="stable")  # two sorted runs: a linear merge
+            run = (merged_keys[order], np.concatenate([last_rows, run[1]])[order])
+        self._runs.append(run)
+
+    def drop(self, removed: np.ndarray) -> None:
+        """Forget the rows ``removed`` marks (a bool per row): at a store's load or save."""
+        self._flush()
+        kept = []
+        for keys, rows in self._runs:
+            keep = ~removed[rows]
+            kept.append((keys[keep], rows[keep]))
+        self._runs = []
+        if kept:
+            self._push(np.concatenate([keys for keys, _ in kept]), np.concatenate([rows for _, rows in kept]))
 
 
 def number_slots(lines: list[str]) -> np.ndarray:
@@ -372,10 +471,8 @@ class StoryIndex:
         self._rows_of_story: dict[int, set[int]] = {}
         self._rows = 0
         self.next_story = 1
-        from datasketch import LeanMinHash, MinHashLSH
-
-        self.lsh = MinHashLSH(num_perm=NUM_PERM, params=(LSH_BANDS, LSH_ROWS))
-        self._lean_minhash = LeanMinHash
+        self.bands = _Bands()
+        self._removed = 0  # rows removed since the bands last dropped theirs
 
     def __len__(self) -> int:
         return len(self.row_of)
@@ -391,16 +488,38 @@ class StoryIndex:
         """Assign a document by its signature (``story`` given: restore it as stored)."""
         if doc_id in self.row_of:
             self.remove(doc_id)
-        # LeanMinHash: the hash values alone (a MinHash would draw its permutations again).
-        minhash = self._lean_minhash(seed=SEED, hashvalues=sig.hashvalues, scheme="affine32")
+        keys = band_keys(sig.hashvalues)
         if story is None:
-            story = self._best_story(sig, minhash)
+            story = self._best_story(sig, keys)
         row = self._append(doc_id, sig, story)
-        self.lsh.insert(row, minhash, check_duplication=False)
+        self.bands.add(row, keys)
         return story
 
-    def _best_story(self, sig: Signature, minhash: LeanMinHash) -> int:
-        rows = np.fromiter(self.lsh.query(minhash), dtype=np.int64)
+    def restore(self, ids: list[str], stories: list[int], signatures: np.ndarray, shingles: np.ndarray,
+                numbers: list[np.ndarray], sentences: list[np.ndarray], edges: list[np.ndarray],
+                days: list[int]) -> None:  # fmt: skip
+        """Documents assigned before (a store's rows, in its order), into an empty index at once."""
+        if self._rows or not ids:
+            for doc_id, story, *parts in zip(ids, stories, signatures, shingles.tolist(), numbers, sentences,
+                                            edges, days, strict=True):  # fmt: skip
+                self.add_signature(doc_id, Signature(*parts), story)
+            return
+        count = len(ids)
+        self._signatures = np.ascontiguousarray(signatures, dtype=np.uint32).reshape(count, NUM_PERM)
+        self._shingles = np.asarray(shingles, dtype=np.int64).copy()
+        self._numbers, self._days = list(numbers), list(days)
+        self._sentences = list(zip(sentences, edges, strict=True))
+        self.ids, self.story = list(ids), list(stories)
+        self.row_of = {doc_id: row for row, doc_id in enumerate(ids)}
+        for row, story in enumerate(stories):
+            self._rows_of_story.setdefault(story, set()).add(row)
+        self._rows = count
+        self.next_story = max(self.next_story, max(stories) + 1)
+        self.bands.add_many(np.arange(count), band_keys(self._signatures))
+
+    def _best_story(self, sig: Signature, keys: np.ndarray) -> int:
+        rows = self.bands.candidates(keys)
+        rows = rows[[self.story[row] >= 0 for row in rows.tolist()]] if len(rows) else rows
         if len(rows):
             # Every candidate verified at once; the most similar whose numbers agree is joined.
             jaccard = (self._signatures[rows] == sig.hashvalues).sum(axis=1) / NUM_PERM
@@ -474,13 +593,16 @@ class StoryIndex:
     def remove(self, doc_id: str) -> None:
         """Take a document out of its story (its story stays with the others)."""
         row = self.row_of.pop(doc_id, None)
-        if row is not None:
-            self.lsh.remove(row)
+        if row is not None:  # its band keys stay, skipped, until they are dropped
             members = self._rows_of_story.get(self.story[row], set())
             members.discard(row)
             if not members:
                 self._rows_of_story.pop(self.story[row], None)
             self.story[row] = -1
+            self._removed += 1
+            if self._removed >= max(4096, self._rows // 4):  # replacements: bounded dead weight
+                self.bands.drop(np.array(self.story) < 0)
+                self._removed = 0
 
     def story_of(self, doc_id: str) -> int | None:
         row = self.row_of.get(doc_id)
@@ -585,15 +707,29 @@ def read_table(index_dir: str | Path, generation: int | None = None) -> StoryTab
 class StoryBook:
     """The writer's side: a ``StoryIndex`` loaded from the store, saved at each commit."""
 
-    def __init__(self, index_dir: str | Path, stories: StoryIndex) -> None:
+    def __init__(self, index_dir: str | Path, stories: StoryIndex, in_line: bool = False) -> None:
         self.index_dir = Path(index_dir)
         self.stories = stories
+        # Whether the stories hold exactly the index's documents once this writer commits:
+        # then a commit need not read every id of the index back (``reconcile``).
+        self.in_line = in_line
 
     @classmethod
-    def open(cls, index_dir: str | Path, rebuild: bool = False) -> StoryBook:
-        """The newest store of ``index_dir`` (an empty one for a rebuild or a new index)."""
+    def open(cls, index_dir: str | Path, rebuild: bool = False, ix=None) -> StoryBook:
+        """The newest store of ``index_dir`` (an empty one for a rebuild or a new index).
+
+        ``ix``, the index as this writer opened it: when the store is of its generation
+        (or both are empty), the stories are in line with it and commits stay cheap."""
         stories = StoryIndex()
         files = [] if rebuild else store_files(index_dir)
+        in_line = rebuild
+        if ix is not None and not rebuild:
+            generation = ix.latest_generation()
+            if files:
+                in_line = files[-1][0] == generation
+            else:
+                with ix.searcher() as searcher:
+                    in_line = searcher.doc_count_all() == 0
         if files:
             with np.load(files[-1][1], allow_pickle=False) as data:
                 numbers = _split(data["numbers"], data["number_counts"])
@@ -605,20 +741,24 @@ class StoryBook:
                     edges = [np.zeros(0, np.uint32)] * len(numbers)
                 # a store from before the date window: unknown days, as if undated
                 days = data["days"].tolist() if "days" in data else [NO_DAY] * len(numbers)
-                rows = zip(data["ids"].tolist(), data["stories"].tolist(), data["signatures"],
-                           data["shingles"].tolist(), numbers, sentences, edges, days, strict=True)  # fmt: skip
-                for doc_id, story, values, count, *slots in rows:
-                    stories.add_signature(doc_id, Signature(values, count, *slots), story)
+                stories.restore(data["ids"].tolist(), data["stories"].tolist(), data["signatures"],
+                                data["shingles"], numbers, sentences, edges, days)  # fmt: skip
                 stories.next_story = max(stories.next_story, int(data["next_story"]))
-        return cls(index_dir, stories)
+        return cls(index_dir, stories, in_line)
 
     def add(self, doc_id: str, body: str) -> int:
         return self.stories.add(doc_id, body)
 
     def commit(self, ix) -> None:
         """Bring the stories in line with the committed index, then write the store."""
-        self.reconcile(ix)
+        with ix.searcher() as searcher:
+            count = searcher.doc_count()
+        # In line, the stories gained what the commit added (a document whose preparation
+        # failed reached neither) and moved what it replaced; the count is a check of that.
+        if not (self.in_line and count == len(self.stories)):
+            self.reconcile(ix)
         self.save(ix.latest_generation())
+        self.in_line = True
 
     def reconcile(self, ix) -> None:
         """Drop documents the index lacks; assign the ones the store lacks (a killed run's)."""

@@ -12,14 +12,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from datasketch import MinHash
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from search.indexer import index_paths
 from search.normalize import clean_text, convert_for_display
 from search.searcher import SearchIndex
 from search.stories import (
+    LSH_BANDS,
+    LSH_ROWS,
+    NUM_PERM,
+    SEED,
     StoryBook,
     StoryIndex,
+    _Bands,
+    band_keys,
     content_lines,
     minhash_values,
     read_table,
@@ -201,6 +207,40 @@ def test_real_reprint_joins_and_same_day_xwlb_items_stay_apart():
     joined = stories.add("reprint", traditional_reprint(paragraphs, "來源：央視網"))
     assert joined == stories.story_of(original["id"])
     assert len(stories.groups()) == len(items)
+
+
+@pytest.mark.corpus
+def test_banded_candidates_are_datasketchs(monkeypatch):
+    """Our banded index proposes exactly the candidates datasketch's MinHashLSH does, as rows are
+    added (through many flushes and merges of runs), removed and restored at once."""
+    if not CORPUS.exists():
+        pytest.skip("../shared/corpus is absent")
+    monkeypatch.setattr(_Bands, "FLUSH_ROWS", 37)
+    with gzip.open(CORPUS / "xwlb.jsonl.gz", "rt", encoding="utf-8") as handle:
+        bodies = [clean_text(json.loads(line)["content"]) for line in itertools.islice(handle, 1200)]
+    bodies += [traditional_reprint(body.split("\n")) for body in bodies[::7]]  # candidates to find
+    values = [signature(body).hashvalues for body in bodies]
+    bands, reference = _Bands(), MinHashLSH(num_perm=NUM_PERM, params=(LSH_BANDS, LSH_ROWS))
+    proposed = 0
+    for row, hashvalues in enumerate(values):
+        minhash = LeanMinHash(seed=SEED, hashvalues=hashvalues, scheme="affine32")
+        expected = sorted(reference.query(minhash))
+        assert bands.candidates(band_keys(hashvalues)).tolist() == expected
+        proposed += len(expected)
+        bands.add(row, band_keys(hashvalues))
+        reference.insert(row, minhash)
+    assert proposed > len(bodies) // 7  # the reprints found their originals, and more
+    removed = np.zeros(len(values), dtype=bool)
+    removed[::3] = True
+    bands.drop(removed)
+    restored = _Bands()
+    restored.add_many(np.flatnonzero(~removed), band_keys(np.array(values)[~removed]))
+    for row in np.flatnonzero(removed).tolist():
+        reference.remove(row)
+    for hashvalues in values[::5]:
+        expected = sorted(reference.query(LeanMinHash(seed=SEED, hashvalues=hashvalues, scheme="affine32")))
+        assert bands.candidates(band_keys(hashvalues)).tolist() == expected
+        assert restored.candidates(band_keys(hashvalues)).tolist() == expected
 
 
 # ---------------------------------------------------------------------------
