@@ -191,8 +191,16 @@ def format_summary(summary) -> str:
         f"same text as {len(summary.same_text)}, repeated id {len(summary.repeated)}, "
         f"failed {len(summary.failed)}, skipped {len(summary.skipped)} in {summary.seconds:.1f} s"
     ]
+    from search.stories import MAX_STORY_DAYS
+
     for location, doc_id, first in summary.same_text:
-        lines.append(f"  same text as {first}: {doc_id} ({location}; indexed, marked as one group)")
+        if summary.other_story is not None and doc_id in summary.other_story:
+            grouped = f"a story of its own: published more than {MAX_STORY_DAYS} days apart"
+        else:
+            grouped = "one story with it"
+        lines.append(
+            f"  same text as {first}: {doc_id} ({location}; indexed, marked same_text_as; {grouped})"
+        )
     for location, doc_id in summary.repeated:
         lines.append(f"  repeated id in this run: {doc_id} ({location}; same text, indexed once)")
     for error in summary.failed:

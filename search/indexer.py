@@ -74,6 +74,9 @@ class IndexSummary:
     updated: int = 0
     unchanged: int = 0
     same_text: list[tuple[str, str, str]] = field(default_factory=list)  # (location, id, same text as id)
+    # Of those, the ids in a story apart from the first's (published more than
+    # ``stories.MAX_STORY_DAYS`` apart: another year's announcement); None without grouping.
+    other_story: set[str] | None = None
     repeated: list[tuple[str, str]] = field(default_factory=list)  # (location, id) seen earlier in this run
     failed: list[LoadError] = field(default_factory=list)
     warnings: list[LoadError] = field(default_factory=list)
@@ -92,7 +95,12 @@ class IndexSummary:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "same_text_as": [
-                {"location": where, "id": doc_id, "same_text_as": first}
+                {
+                    "location": where,
+                    "id": doc_id,
+                    "same_text_as": first,
+                    "same_story": None if self.other_story is None else doc_id not in self.other_story,
+                }
                 for where, doc_id, first in self.same_text
             ],  # fmt: skip
             "repeated_id": [{"location": where, "id": doc_id} for where, doc_id in self.repeated],
@@ -471,6 +479,9 @@ def index_paths(
         write_analysis_version(index_dir)
         if stories:  # stories: issue 14 (after the index commit: a kill in between is repaired next run)
             stories.commit(ix)
+            story_of = stories.stories.story_of
+            summary.other_story = {doc_id for _, doc_id, first in summary.same_text
+                                   if story_of(doc_id) != story_of(first)}  # fmt: skip
         store_columns(ix)
     except BaseException as error:
         _cancel(writer)

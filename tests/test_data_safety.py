@@ -475,6 +475,24 @@ def test_the_summary_names_same_text_and_repeated_ids(tmp_path):
     assert done.returncode == 0
     assert "indexed 2, updated 0, unchanged 0, same text as 1, repeated id 1, failed 0" in done.stdout
     assert "repeated id in this run: a" in done.stdout and "same text as a: b" in done.stdout
+    assert "one story with it" in done.stdout
+
+
+def test_the_summary_says_when_the_same_text_is_another_story(tmp_path):
+    """The same words a year apart (a yearly announcement) are marked same_text_as, but are two stories."""
+    records = [{"id": "a", "content": BODY, "date": "2022-09-29"}, {"id": "b", "content": BODY, "date": "2023-09-29"},
+               {"id": "c", "content": BODY, "date": "2022-10-02"}]  # fmt: skip
+    done = run_xunwen("index", "--index-dir", str(tmp_path / "ix"), "--quiet", "--json",
+                      str(write_jsonl(tmp_path / "r.jsonl", records)))  # fmt: skip
+    marked = {item["id"]: item["same_story"] for item in json.loads(done.stdout)["same_text_as"]}
+    assert marked == {"b": False, "c": True}
+    done = run_xunwen("index", "--index-dir", str(tmp_path / "ix2"), "--quiet",
+                      str(write_jsonl(tmp_path / "r.jsonl", records)))  # fmt: skip
+    assert (
+        "same text as a: b" in done.stdout
+        and "a story of its own: published more than 31 days apart" in done.stdout
+    )
+    assert "same text as a: c" in done.stdout
 
 
 # --- property: arbitrary records ----------------------------------------------------------------
