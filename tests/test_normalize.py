@@ -289,3 +289,19 @@ def test_the_stored_folded_jieba_words_are_what_the_dictionary_gives():
     assert FOLDED_WORDS_FILE.exists()  # without it the two below would be one computation
     assert stored_folded_words() == folded_dictionary_words()
     assert any(word == "着名" for word, _ in stored_folded_words())
+
+
+@pytest.mark.parametrize("table", ["simplified", "searched", "fold"])
+def test_translate_through_the_array_is_str_translate_for_every_code_point(table):
+    """The NumPy path of ``translate`` (long texts) against ``str.translate``: every code point
+    but the surrogates, in one text, and with characters above the table's last key."""
+    from search.normalize import _FOLD_TABLE, _full_tables, translate
+
+    chosen = {"simplified": _full_tables()[0], "searched": _full_tables()[1], "fold": _FOLD_TABLE}[table]
+    every = "".join(chr(code) for code in range(0x110000) if not 0xD800 <= code < 0xE000)
+    assert translate(every, chosen) == every.translate(chosen)
+    for start in range(0, len(every), 50_000):  # pieces: some wholly inside the array, some not
+        piece = every[start : start + 50_000]
+        assert translate(piece, chosen) == piece.translate(chosen)
+    lone = "台灣" * 100 + "\udc80"
+    assert translate(lone, chosen) == lone.translate(chosen)  # a lone surrogate: str.translate
