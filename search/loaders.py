@@ -390,9 +390,10 @@ def record_from_mapping(obj: dict[str, Any], path: str, line: int | None) -> Raw
     Raises ``ValueError`` for a record that cannot be indexed (no text, a bad
     id, invalid Unicode); fields refused are listed in ``notes``.
     """
-    for key, value in obj.items():
-        if _shape({key: value})[2]:
-            raise ValueError(f"invalid Unicode (a lone surrogate such as \\ud800) in field {key!r}")
+    if _shape(obj)[2]:  # one walk of the record; the field is looked for only when there is one
+        for key, value in obj.items():
+            if _shape({key: value})[2]:
+                raise ValueError(f"invalid Unicode (a lone surrogate such as \\ud800) in field {key!r}")
     text = next((obj[key] for key in BODY_KEYS if isinstance(obj.get(key), str) and obj[key].strip()), None)
     if text is None:
         raise ValueError("no article text (none of the fields " + ", ".join(BODY_KEYS) + ")")

@@ -296,7 +296,7 @@ class _Bands:
         self._runs.append(run)
 
     def drop(self, removed: np.ndarray) -> None:
-        """Forget the rows ``removed`` marks (a bool per row): at a store's load or save."""
+        """Forget the rows ``removed`` marks (a bool per row), once removals have piled up."""
         self._flush()
         kept = []
         for keys, rows in self._runs:

@@ -52,6 +52,11 @@ class FacetColumn:
         result[self.pair_docs] = True
         return result
 
+    @functools.cached_property
+    def unvalued(self) -> np.ndarray:
+        """Documents carrying none (kept: every count of a search asks for it)."""
+        return ~self.valued
+
     def mask(self, wanted: list[str]) -> np.ndarray:
         """Documents carrying any of ``wanted`` (OR within a facet); ``UNKNOWN``
         stands for the documents that carry no value."""
@@ -65,12 +70,12 @@ class FacetColumn:
         result = np.zeros(self.size, dtype=bool)
         result[self.pair_docs[chosen[self.doc_codes]]] = True
         if UNKNOWN in wanted:
-            result |= ~self.valued
+            result |= self.unvalued
         return result
 
     def unknown(self, matched: np.ndarray) -> int:
         """How many of the matched documents carry no value."""
-        return int(np.count_nonzero(matched & ~self.valued))
+        return int(np.count_nonzero(matched & self.unvalued))
 
     def tally(self, matched: np.ndarray) -> np.ndarray:
         """Count per value code over the matched documents."""

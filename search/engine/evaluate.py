@@ -87,6 +87,8 @@ class Evaluation:
             combine = np.logical_and if kind is wq.And else np.logical_or
             # One child at a time, folded in: the hundreds of terms of a long
             # query never hold an array of every document each at once.
+            # Every child's score is 0 where it does not match, so the scores add as they
+            # are (no array of every document made per child to mask them).
             matched, score = self._nothing(docs)
             for number, child in enumerate(children):
                 child_matched, child_score = self._evaluate(child, docs)
@@ -94,8 +96,12 @@ class Evaluation:
                     matched |= child_matched
                 else:
                     combine(matched, child_matched, out=matched)
-                score += np.where(child_matched, child_score, 0.0)
-            return matched, np.where(matched, score * node.boost, 0.0)
+                score += child_score
+            if kind is wq.And:  # an Or's sum is 0 where none matched already
+                np.multiply(score, matched, out=score)
+            if node.boost != 1:
+                score *= node.boost
+            return matched, score
         if kind is wq.ConstantScoreQuery:
             matched = self.mask(node.child)
             matched = matched if docs is None else matched[docs]
