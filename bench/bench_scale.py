@@ -314,7 +314,10 @@ def run_size(count: int, args: argparse.Namespace, previous: dict) -> dict:
     if args.build_only:
         return figures
     figures.update(measure_server(index_dir, args.workers, args.rounds))
-    figures.update(postings_per_article(index_dir))
+    if figures.get("index_reused") and "postings_per_article" in previous:  # the same index: counted before
+        figures.update({key: value for key, value in previous.items() if key.startswith("postings_")})
+    else:
+        figures.update(postings_per_article(index_dir))
     if not (args.keep_index or args.reuse_index):
         shutil.rmtree(index_dir, ignore_errors=True)
     return figures

@@ -8,6 +8,7 @@ import sys
 import pytest
 from conftest import ROOT, SEEDS
 
+from search.engine.generation import cache_budget
 from search.searcher import CACHE_BUDGETS, set_cache_budgets
 from web import create_app
 
@@ -33,8 +34,19 @@ def _generation_after_searches(tmp_path):
     return index._generation(index._searcher())
 
 
-def test_defaults_are_named_byte_budgets():
-    assert CACHE_BUDGETS == {"term": 32 << 20, "verbatim": 16 << 20, "similar": 4 << 20}
+def test_defaults_are_named_byte_budgets_that_grow_with_the_collection():
+    assert CACHE_BUDGETS == {}  # nothing set: every cache takes its default
+    small = {name: cache_budget(name, 75_000) for name in ("term", "verbatim", "similar")}
+    assert small == {"term": 32 << 20, "verbatim": 16 << 20, "similar": 4 << 20}
+    large = {name: cache_budget(name, 1_000_000) for name in ("term", "verbatim", "similar")}
+    assert large == {"term": 256_000_000, "verbatim": 32_000_000, "similar": 4 << 20}
+    set_cache_budgets(term=1000)
+    assert cache_budget("term", 1_000_000) == 1000  # a budget set is fixed
+
+
+def test_a_generation_takes_its_budgets_from_its_size(tmp_path):
+    generation = _generation_after_searches(tmp_path)
+    assert generation.terms.budget == cache_budget("term", generation.columns.size) == 32 << 20
 
 
 def test_the_term_cache_counts_bytes_of_posting_arrays_within_its_budget(tmp_path):
@@ -53,7 +65,8 @@ def test_a_zero_budget_caches_nothing(tmp_path):
 
 def test_the_app_config_sets_the_budgets():
     create_app({"TERM_CACHE_BYTES": 1 << 20, "SIMILAR_CACHE_BYTES": 1000})
-    assert CACHE_BUDGETS == {"term": 1 << 20, "verbatim": 16 << 20, "similar": 1000}
+    assert CACHE_BUDGETS == {"term": 1 << 20, "similar": 1000}
+    assert cache_budget("verbatim", 1000) == 16 << 20
 
 
 @pytest.mark.parametrize(

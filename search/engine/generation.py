@@ -19,30 +19,50 @@ import numpy as np
 from search.engine.columns import FacetColumns, StoryColumn
 from search.engine.postings import Postings, read_lengths, read_postings
 
+# Cache budgets in bytes, per index generation (so per server process). By
+# default they grow with the collection, from a floor: a search of a common word
+# on a million articles reads posting arrays of several MB (every one of
+# ``bench_search.py``'s queries: 76 MB of term arrays), and a cache smaller than
+# that working set is emptied by every round of it (warm p50 on 1M: 253 ms at a
+# fixed 32 MiB, 49 ms in-process once it fits). Set a fixed budget with
+# XUNWEN_*_CACHE_BYTES or ``set_cache_budgets`` (the app's config).
+DEFAULT_BUDGETS = {  # name -> (floor in bytes, bytes per document above it)
+    "term": (32 << 20, 256),  # posting arrays, 8 bytes a posting: 256 MB on 1M articles
+    "verbatim": (16 << 20, 32),  # quoted texts and conditions, 1 byte a document: 32 of them
+    "similar": (4 << 20, 0),  # similar articles' numbers
+}
 
-# Cache budgets in bytes, per index generation (so per server process); set
-# them with XUNWEN_*_CACHE_BYTES or ``set_cache_budgets`` (the app's config).
-def _budget(variable: str, default: int) -> int:
-    value = os.environ.get(variable, str(default))
+
+def _budget(variable: str) -> int | None:
+    value = os.environ.get(variable)
+    if value is None:
+        return None
     if not value.isdigit():
         raise ValueError(f"{variable} must be a number of bytes, not {value!r}")
     return int(value)
 
 
+# The budgets set (environment, ``set_cache_budgets``); a name missing takes its default.
 CACHE_BUDGETS = {
-    "term": _budget("XUNWEN_TERM_CACHE_BYTES", 32 << 20),  # posting arrays, 8 bytes a posting
-    "verbatim": _budget(
-        "XUNWEN_VERBATIM_CACHE_BYTES", 16 << 20
-    ),  # quoted texts and conditions, 1 byte a document
-    "similar": _budget("XUNWEN_SIMILAR_CACHE_BYTES", 4 << 20),  # similar articles' numbers
+    name: budget
+    for name in DEFAULT_BUDGETS
+    if (budget := _budget(f"XUNWEN_{name.upper()}_CACHE_BYTES")) is not None
 }
+
+
+def cache_budget(name: str, documents: int) -> int:
+    """The budget in bytes of cache ``name`` for an index of ``documents`` documents."""
+    if name in CACHE_BUDGETS:
+        return CACHE_BUDGETS[name]
+    floor, per_document = DEFAULT_BUDGETS[name]
+    return max(floor, per_document * documents)
 
 
 def set_cache_budgets(**budgets: int) -> None:
     """Set cache budgets in bytes (``term=``, ``verbatim=``, ``similar=``) for generations opened from now on."""
-    unknown = set(budgets) - set(CACHE_BUDGETS)
+    unknown = set(budgets) - set(DEFAULT_BUDGETS)
     if unknown or any(not isinstance(value, int) or value < 0 for value in budgets.values()):
-        raise ValueError(f"cache budgets are bytes (int >= 0) for {sorted(CACHE_BUDGETS)}: {budgets}")
+        raise ValueError(f"cache budgets are bytes (int >= 0) for {sorted(DEFAULT_BUDGETS)}: {budgets}")
     CACHE_BUDGETS.update(budgets)
 
 
@@ -101,17 +121,21 @@ class Generation:
 
     columns: FacetColumns
     lengths: dict[str, np.ndarray] = field(default_factory=dict)
-    terms: LRU = field(default_factory=lambda: LRU(CACHE_BUDGETS["term"], _postings_bytes))
-    verbatim: LRU = field(default_factory=lambda: LRU(CACHE_BUDGETS["verbatim"], _cached_bytes))
-    similar: LRU = field(
-        default_factory=lambda: LRU(CACHE_BUDGETS["similar"], lambda found: 64 + 8 * len(found))
-    )
+    terms: LRU = field(init=False)
+    verbatim: LRU = field(init=False)
+    similar: LRU = field(init=False)
     constant_scores: dict[tuple[str, str], float] = field(default_factory=dict)
     # (field, word) -> documents holding it, from the term table (distinctive
     # words look up thousands; one lookup reads every segment's table).
     doc_frequencies: dict[tuple[str, str], int] = field(default_factory=dict)
     stories: StoryColumn | None = None  # built on first use (``story_column``)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        documents = self.columns.size
+        self.terms = LRU(cache_budget("term", documents), _postings_bytes)
+        self.verbatim = LRU(cache_budget("verbatim", documents), _cached_bytes)
+        self.similar = LRU(cache_budget("similar", documents), lambda found: 64 + 8 * len(found))
 
     def story_column(self, build: Callable[[], StoryColumn]) -> StoryColumn:
         """Each document's story, built (``build()``) once per generation."""
