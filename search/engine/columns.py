@@ -77,18 +77,20 @@ class FacetColumn:
         """How many of the matched documents carry no value."""
         return int(np.count_nonzero(matched & self.unvalued))
 
-    def tally(self, matched: np.ndarray) -> np.ndarray:
-        """Count per value code over the matched documents."""
+    def tally(self, matched: np.ndarray, docs: np.ndarray | None = None) -> np.ndarray:
+        """Count per value code over the matched documents (``docs``: their numbers, if known:
+        a gather of the matches instead of a pass of the mask over every document)."""
         if self.multi:
             codes = self.doc_codes[matched[self.pair_docs]]
         else:
-            codes = self.doc_codes[matched]
+            codes = self.doc_codes[matched if docs is None else docs]
             codes = codes[codes >= 0]
         return np.bincount(codes, minlength=len(self.values))
 
-    def counts(self, matched: np.ndarray, stories: StoryColumn | None = None) -> list[tuple[str, int]]:
+    def counts(self, matched: np.ndarray, stories: StoryColumn | None = None,
+               docs: np.ndarray | None = None) -> list[tuple[str, int]]:  # fmt: skip
         """(value, count) over the matched documents (or their stories), most frequent first."""
-        tally = self.tally(matched) if stories is None else stories.tally(self, matched)
+        tally = self.tally(matched, docs) if stories is None else stories.tally(self, matched)
         codes = np.flatnonzero(tally)
         # Most frequent first, ties by value (stable over the value order of the lexicon).
         order = np.lexsort((codes, -tally[codes]))
@@ -262,15 +264,21 @@ def count_facets(
     ignores its own filters (and a year the month's), so other values of it
     can be chosen. With ``stories``, a value counts the stories of its documents."""
     facets = {}
+    # The facets whose masks are alike (no filter of their own: all of them, without
+    # filters) share one mask and the numbers of its documents.
+    masks: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
     for name, column in columns.columns.items():
         if name == "month" and not set(filters.get("year", [])) - {UNKNOWN}:
             continue
-        mask = matched.copy()
-        for filter_name, filter_mask in filter_masks.items():
-            if filter_name not in FACET_IGNORES.get(name, ()):
-                mask &= filter_mask
+        applied = tuple(sorted(f for f in filter_masks if f not in FACET_IGNORES.get(name, ())))
+        if applied not in masks:
+            mask = matched.copy()
+            for filter_name in applied:
+                mask &= filter_masks[filter_name]
+            masks[applied] = (mask, np.flatnonzero(mask))
+        mask, docs = masks[applied]
         selected = set(filters.get(name, []))
-        counts = column.counts(mask, stories)
+        counts = column.counts(mask, stories, docs)
         shown = counts[:FACET_LIMIT] + [pair for pair in counts[FACET_LIMIT:] if pair[0] in selected]
         present = {value for value, _ in shown}
         shown += [(value, 0) for value in selected if value not in present and value != UNKNOWN]
