@@ -23,7 +23,7 @@ from search.engine.postings import Postings, read_lengths, read_postings
 # default they grow with the collection, from a floor: a search of a common word
 # on a million articles reads posting arrays of several MB (every one of
 # ``bench_search.py``'s queries: 76 MB of term arrays), and a cache smaller than
-# that working set is emptied by every round of it (warm p50 on 1M: 253 ms at a
+# that working set is emptied by every round of it (warm p50 on 1M over HTTP: 253 ms at a
 # fixed 32 MiB, 49 ms in-process once it fits). Set a fixed budget with
 # XUNWEN_*_CACHE_BYTES or ``set_cache_budgets`` (the app's config).
 DEFAULT_BUDGETS = {  # name -> (floor in bytes, bytes per document above it)
