@@ -499,10 +499,9 @@ class StoryIndex:
                 numbers: list[np.ndarray], sentences: list[np.ndarray], edges: list[np.ndarray],
                 days: list[int]) -> None:  # fmt: skip
         """Documents assigned before (a store's rows, in its order), into an empty index at once."""
-        if self._rows or not ids:
-            for doc_id, story, *parts in zip(ids, stories, signatures, shingles.tolist(), numbers, sentences,
-                                            edges, days, strict=True):  # fmt: skip
-                self.add_signature(doc_id, Signature(*parts), story)
+        if self._rows:
+            raise ValueError("restore: the story index already holds documents")
+        if not ids:
             return
         count = len(ids)
         self._signatures = np.ascontiguousarray(signatures, dtype=np.uint32).reshape(count, NUM_PERM)
