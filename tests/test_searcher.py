@@ -160,6 +160,37 @@ def test_scores_are_whoosh_scores(web_index, query):
         assert ours[docnum] == pytest.approx(score, rel=1e-9)
 
 
+def _folded_trees():
+    term = wq.Term
+    chars = wq.ConstantScoreQuery(wq.And([term("chars", "新乡")]), score=0.5)
+    return [
+        wq.Or([term("title", "新乡"), term("body", "新乡", boost=2.0), chars]),
+        wq.Or([chars, term("body", "新乡"), term("body", "发展")]),  # the constant first
+        wq.And([term("body", "发展"), chars, term("body", "经济", boost=0.5)]),
+        wq.And([wq.Or([term("body", "新乡"), term("body", "郑州")]), term("body", "发展")], boost=1.5),
+        wq.Or([wq.And([term("body", "发展"), term("body", "经济")]), term("title", "新乡"), chars]),
+        wq.And([wq.Every(), term("body", "发展")]),
+        wq.Or([term("body", "发展"), wq.Every()]),
+    ]
+
+
+@pytest.mark.parametrize("tree", _folded_trees(), ids=str)
+def test_folded_scores_are_whoosh_scores(web_index, tree):
+    # Each branch of ``Evaluation._fold``: a word added where its postings are, a
+    # constant added where it holds, either of them first or later, in an And or an
+    # Or, boosted, nested, beside ``Every``; twice, the second time from the kept scores.
+    searcher = web_index._searcher()
+    generation = web_index._generation(searcher)
+    live = generation.columns.live.copy()
+    theirs = {hit.docnum: hit.score for hit in searcher.search(tree, limit=None)}
+    for _ in range(2):
+        ours = _Evaluation(generation, searcher).scores(tree)
+        assert set(np.flatnonzero(ours).tolist()) == set(theirs)
+        for docnum, score in theirs.items():
+            assert ours[docnum] == pytest.approx(score, rel=1e-9)
+    assert np.array_equal(generation.columns.live, live)  # folding into a copy, never the column
+
+
 @pytest.mark.parametrize("query", QUERIES)
 def test_relevance_order_is_whoosh_order(web_index, query, monkeypatch):
     # Few exact rescorings, so that the NumPy estimate has to choose them well.

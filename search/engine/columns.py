@@ -38,6 +38,9 @@ class FacetColumn:
 
     def __post_init__(self) -> None:
         self.index = {value: code for code, value in enumerate(self.values)}
+        if self.multi and np.any(self.doc_codes[1:] < self.doc_codes[:-1]):  # pairs in value order
+            order = np.lexsort((self.pair_docs, self.doc_codes))
+            self.doc_codes, self.pair_docs = self.doc_codes[order], self.pair_docs[order]
 
     @property
     def multi(self) -> bool:
@@ -77,15 +80,27 @@ class FacetColumn:
         """How many of the matched documents carry no value."""
         return int(np.count_nonzero(matched & self.unvalued))
 
+    @functools.cached_property
+    def _shifted(self) -> np.ndarray:
+        """Single-valued: each document's code + 1 (0 for none) in the smallest type
+        that holds it: counted as it is gathered, with no pass to drop the nones."""
+        dtype = np.uint16 if len(self.values) < np.iinfo(np.uint16).max else np.int64
+        return (self.doc_codes + 1).astype(dtype)
+
+    @functools.cached_property
+    def _runs(self) -> list[tuple[int, int]]:
+        """Multi-valued: where each code's pairs start and end (pairs are in code order)."""
+        bounds = np.searchsorted(self.doc_codes, np.arange(len(self.values) + 1)).tolist()
+        return list(zip(bounds[:-1], bounds[1:], strict=True))
+
     def tally(self, matched: np.ndarray, docs: np.ndarray | None = None) -> np.ndarray:
         """Count per value code over the matched documents (``docs``: their numbers, if known:
         a gather of the matches instead of a pass of the mask over every document)."""
-        if self.multi:
-            codes = self.doc_codes[matched[self.pair_docs]]
-        else:
-            codes = self.doc_codes[matched if docs is None else docs]
-            codes = codes[codes >= 0]
-        return np.bincount(codes, minlength=len(self.values))
+        if self.multi:  # the matches among each value's run of pairs
+            held = matched[self.pair_docs]
+            return np.array([np.count_nonzero(held[start:end]) for start, end in self._runs], dtype=np.int64)
+        shifted = self._shifted[matched if docs is None else docs]
+        return np.bincount(shifted, minlength=len(self.values) + 1)[1:]
 
     def counts(self, matched: np.ndarray, stories: StoryColumn | None = None,
                docs: np.ndarray | None = None) -> list[tuple[str, int]]:  # fmt: skip

@@ -52,7 +52,10 @@ class Evaluation:
             combine = np.logical_and if kind is wq.And else np.logical_or
             mask = self.mask(node.subqueries[0])  # every mask is a new array: combined in place
             for child in node.subqueries[1:]:
-                combine(mask, self.mask(child), out=mask)
+                if kind is wq.Or and type(child) is wq.Term:  # marked where it is
+                    mask[self._postings(child).docs] = True
+                else:
+                    combine(mask, self.mask(child), out=mask)
             return mask
         if kind is wq.ConstantScoreQuery:
             return self.mask(node.child)
@@ -84,24 +87,7 @@ class Evaluation:
                 return self._evaluate(children[0], docs)
             if not children:
                 return self._nothing(docs)
-            combine = np.logical_and if kind is wq.And else np.logical_or
-            # One child at a time, folded in: the hundreds of terms of a long
-            # query never hold an array of every document each at once.
-            # Every child's score is 0 where it does not match, so the scores add as they
-            # are (no array of every document made per child to mask them).
-            matched, score = self._nothing(docs)
-            for number, child in enumerate(children):
-                child_matched, child_score = self._evaluate(child, docs)
-                if number == 0:
-                    matched |= child_matched
-                else:
-                    combine(matched, child_matched, out=matched)
-                score += child_score
-            if kind is wq.And:  # an Or's sum is 0 where none matched already
-                np.multiply(score, matched, out=score)
-            if node.boost != 1:
-                score *= node.boost
-            return matched, score
+            return self._fold(node, docs)
         if kind is wq.ConstantScoreQuery:
             matched = self.mask(node.child)
             matched = matched if docs is None else matched[docs]
@@ -112,8 +98,10 @@ class Evaluation:
             scores = self._character_frequency(node.char)
             scores = scores if docs is None else scores[docs]
             return scores > 0, scores * node.boost
-        if kind is wq.Every:
-            matched = self.generation.columns.live if docs is None else self.generation.columns.live[docs]
+        if kind is wq.Every:  # a copy: what is returned is the caller's to fold into
+            matched = (
+                self.generation.columns.live.copy() if docs is None else self.generation.columns.live[docs]
+            )
             return matched, matched.astype(np.float64)
         if docs is not None:
             return self._whoosh_scores(node, docs)
@@ -123,6 +111,56 @@ class Evaluation:
             return self._evaluate(words, None)
         matched = self._whoosh_mask(node)
         return matched, matched.astype(np.float64)
+
+    def _fold(self, node: wq.Query, docs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """(matched, score) of an ``And`` or ``Or`` of two or more children: their sum.
+
+        One child at a time, folded into the first child's arrays (every array
+        ``_evaluate`` returns is new): the hundreds of terms of a long query
+        never hold an array of every document each at once. Over every
+        document, a word's postings are added where they are, not as arrays
+        of every document (on a million articles each such array is 8 MB to
+        fill and add). Every child's score is 0 where it does not match, and
+        x + 0 is x, so the sums are those of adding whole arrays, bit for bit.
+        """
+        is_and = type(node) is wq.And
+        matched = score = None
+        for child in node.subqueries:
+            if docs is None and type(child) is wq.Term:
+                postings = self._postings(child)
+                values = self._boosted_scores(child, postings)
+                if matched is None:
+                    matched, score = np.zeros(self.size, dtype=bool), np.zeros(self.size)
+                    matched[postings.docs] = True
+                    score[postings.docs] = values
+                    continue
+                if is_and:
+                    held = np.zeros(self.size, dtype=bool)
+                    held[postings.docs] = True
+                    matched &= held
+                else:
+                    matched[postings.docs] = True
+                score[postings.docs] += values
+                continue
+            if docs is None and type(child) is wq.ConstantScoreQuery and matched is not None:
+                held = self.mask(child.child)
+                if is_and:
+                    matched &= held
+                else:
+                    matched |= held
+                np.add(score, float(child.score), out=score, where=held)
+                continue
+            child_matched, child_score = self._evaluate(child, docs)
+            if matched is None:
+                matched, score = child_matched, child_score
+            else:
+                (np.logical_and if is_and else np.logical_or)(matched, child_matched, out=matched)
+                score += child_score
+        if is_and:  # an Or's sum is 0 where none matched already
+            np.multiply(score, matched, out=score)
+        if node.boost != 1:
+            score *= node.boost
+        return matched, score
 
     def _character_frequency(self, char: str) -> np.ndarray:
         """``search.engine.characters``: every document's score of how often it
@@ -159,7 +197,7 @@ class Evaluation:
         if docs is None:
             matched, score = np.zeros(self.size, dtype=bool), np.zeros(self.size)
             matched[postings.docs] = True
-            score[postings.docs] = self._term_scores(term, postings.docs, postings.weights) * term.boost
+            score[postings.docs] = self._boosted_scores(term, postings)
             return matched, score
         index = np.searchsorted(postings.docs, docs)
         inside = index < len(postings.docs)
@@ -167,8 +205,28 @@ class Evaluation:
         matched[inside] = postings.docs[index[inside]] == docs[inside]
         found = index[matched]
         score = np.zeros(len(docs))
-        score[matched] = self._term_scores(term, postings.docs[found], postings.weights[found]) * term.boost
+        score[matched] = self._boosted_scores(term, postings)[found]
         return matched, score
+
+    def _boosted_scores(self, term: wq.Term, postings: Postings) -> np.ndarray:
+        """The score of each of a term's postings, times its boost. Whoosh's own
+        scores are kept for the generation beside the postings (a term's
+        statistics do not change within one): a common word's BM25 over a
+        million articles is milliseconds to compute again, every search."""
+        model = self.searcher.weighting
+        if self.searcher.schema[term.fieldname].scorable and not isinstance(model, BM25F):
+            scores = self._term_scores(term, postings.docs, postings.weights)  # an estimate
+        else:
+            settings = (
+                (model.K1, model.B, tuple(sorted(model._field_B.items()))) if isinstance(model, BM25F) else ()
+            )
+            key = ("scores", term.fieldname, term.text, type(model).__name__, settings)
+            scores = self.generation.terms.get(key)
+            if scores is None:
+                scores = self._term_scores(term, postings.docs, postings.weights)
+                scores.flags.writeable = False  # shared by every search of the generation
+                self.generation.terms.put(key, scores)
+        return scores * term.boost if term.boost != 1 else scores
 
     def _term_scores(self, term: wq.Term, docs: np.ndarray, weights: np.ndarray) -> np.ndarray:
         fieldname, model = term.fieldname, self.searcher.weighting

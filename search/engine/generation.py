@@ -27,7 +27,7 @@ from search.engine.postings import Postings, read_lengths, read_postings
 # fixed 32 MiB, 49 ms in-process once it fits). Set a fixed budget with
 # XUNWEN_*_CACHE_BYTES or ``set_cache_budgets`` (the app's config).
 DEFAULT_BUDGETS = {  # name -> (floor in bytes, bytes per document above it)
-    "term": (32 << 20, 256),  # posting arrays, 8 bytes a posting: 256 MB on 1M articles
+    "term": (32 << 20, 256),  # posting arrays and their scores, 16 bytes a posting: 256 MB on 1M articles
     "verbatim": (16 << 20, 32),  # quoted texts and conditions, 1 byte a document: 32 of them
     "similar": (4 << 20, 0),  # similar articles' numbers
 }
@@ -75,7 +75,10 @@ def _cached_bytes(value) -> int:
     return 64
 
 
-def _postings_bytes(postings: Postings) -> int:
+def _postings_bytes(postings: Postings | np.ndarray) -> int:
+    """A term's postings, or the scores of its postings (``search.engine.evaluate``)."""
+    if isinstance(postings, np.ndarray):
+        return int(postings.nbytes)
     return postings.docs.nbytes + postings.weights.nbytes
 
 
