@@ -13,6 +13,10 @@ For every N of ``--sizes``: a generated corpus of N articles
   the process's caches empty (**cold**: the operating system's file cache
   is not dropped, that needs root and would disturb the other users of the
   machine) and ``--rounds`` times more (**warm**), p50/p95 of each;
+* with ``--cold-start`` (root only: it empties the file cache of the whole
+  machine), the start-up once more after ``echo 3 > /proc/sys/vm/drop_caches``:
+  a server started after a reboot, whose first search reads its postings
+  from the disk (``startup_cold_cache_seconds``);
 * **memory** of every server process after the warm rounds, from
   ``/proc/PID/smaps_rollup``: anonymous (its own) and file-backed (the
   mapped index, shared page cache);
@@ -67,6 +71,7 @@ FIGURES = {
     "index_mb": ("index size on disk", "MB"),
     "index_peak_mb": ("peak indexing memory (all processes)", "MB"),
     "startup_seconds": ("server start-up until the first answer", "s"),
+    "startup_cold_cache_seconds": ("start-up, file cache dropped", "s"),
     "anon_mb": ("anonymous RSS per server process", "MB"),
     "file_mb": ("file-backed RSS per server process", "MB"),
     "cold_p50_ms": ("search p50, process caches empty", "ms"),
@@ -251,6 +256,31 @@ def measure_server(index_dir: Path, workers: int, rounds: int) -> dict:
     }
 
 
+def drop_file_cache() -> None:
+    """Write dirty pages out, then empty the kernel's file cache (root only)."""
+    os.sync()
+    Path("/proc/sys/vm/drop_caches").write_text("3\n")
+
+
+def cold_cache_startup(index_dir: Path, workers: int) -> float:
+    """Seconds until ``FIRST_SEARCH`` is answered by a server started on an empty file cache."""
+    drop_file_cache()
+    port = free_port()
+    command = [sys.executable, "-m", "web.cli", "serve", "--index-dir", str(index_dir), "--host", HOST]
+    command += ["--port", str(port), "--workers", str(workers)]
+    started = time.perf_counter()
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        conn, startup, status, _ = first_answer(server, port, started)
+        conn.close()
+        if status != 200:
+            raise RuntimeError(f"{FIRST_SEARCH}: HTTP {status}")
+    finally:
+        server.terminate()
+        server.wait(30)
+    return round(startup, 2)
+
+
 def export_cost(conn: http.client.HTTPConnection) -> dict:
     """Seconds and rows of ``/api/export`` of every article as CSV, read as it streams."""
     started = time.perf_counter()
@@ -313,6 +343,8 @@ def run_size(count: int, args: argparse.Namespace, previous: dict) -> dict:
     figures["bytes_per_article"] = round(figures["index_mb"] * 1e6 / count)
     if args.build_only:
         return figures
+    if args.cold_start:  # first: the main measurement then starts from a warm file cache again
+        figures["startup_cold_cache_seconds"] = cold_cache_startup(index_dir, args.workers)
     figures.update(measure_server(index_dir, args.workers, args.rounds))
     if figures.get("index_reused") and "postings_per_article" in previous:  # the same index: counted before
         figures.update({key: value for key, value in previous.items() if key.startswith("postings_")})
@@ -340,8 +372,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--build-only", action="store_true", help="build (and keep) the indexes, measure nothing"
     )
+    parser.add_argument(
+        "--cold-start", action="store_true",
+        help="also time a start-up on an emptied file cache (root; drops the whole machine's cache)",
+    )  # fmt: skip
     parser.add_argument("--plot-only", action="store_true", help="redraw the plots from scale.json")
     args = parser.parse_args(argv)
+    if args.cold_start and not os.access("/proc/sys/vm/drop_caches", os.W_OK):
+        parser.error("--cold-start needs root (it writes /proc/sys/vm/drop_caches)")
     sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
     if not sizes or min(sizes) < 100:
         parser.error("--sizes are numbers of articles, 100 or more")

@@ -413,6 +413,7 @@ def write_grouped_postings(fieldwriter: W3FieldWriter, schema, lengths_reader, p
         no_values = () if variable_size else (None if fixedsize == 0 else b"")
         values_all_set = plan.values_all_set
         data_protocol = 2 if plan.values is None else values_protocol
+        singles: dict[tuple, bytes] = {}  # one-posting terms' whole blocks, by their contents
         for low in range(0, len(plan.terms), _CHUNK_TERMS):
             chunk = plan.chunk(low, min(low + _CHUNK_TERMS, len(plan.terms)))
             deltas = chunk.deltas
@@ -426,6 +427,23 @@ def write_grouped_postings(fieldwriter: W3FieldWriter, schema, lengths_reader, p
                 term_blocks = chunk.blocks_per_term[term_number]
                 for block_in_term in range(term_blocks):
                     begin, end = block_start[block], block_end[block]
+                    if end - begin == 1 and term_blocks == 1:
+                        # A term in one document (most terms of a segment): its block is
+                        # that document's with its weight and value, the same bytes for
+                        # every such term of the document; made once.
+                        single = (deltas[begin], block_weights[block], None if values is None else values[begin],
+                                  last_doc[block], max_weight[block], min_length_byte[block],
+                                  max_length_byte[block])  # fmt: skip
+                        block_bytes = singles.get(single)
+                        if block_bytes is None:
+                            block_bytes = singles[single] = _single_block(
+                                single, header, no_values, variable_size, fixedsize, data_protocol,
+                                compression, small_block, compress,
+                            )  # fmt: skip
+                        add_post(block_bytes)
+                        post_pos += len(block_bytes)
+                        block += 1
+                        continue
                     if values is None:
                         block_values = no_values
                     elif variable_size:
@@ -487,6 +505,27 @@ def write_grouped_postings(fieldwriter: W3FieldWriter, schema, lengths_reader, p
     termfile.write(b"".join(term_chunks))
     tindex.lastkey = lastkey
     assert postfile.tell() == post_pos and termfile.tell() == term_pos
+
+
+def _single_block(single: tuple, header: bytes, no_values, variable_size: bool, fixedsize,
+                  data_protocol: int, compression: int, small_block: int, compress) -> bytes:  # fmt: skip
+    """The whole postings of a term with one posting (header, length, info, data),
+    exactly as the general loop of ``write_grouped_postings`` writes them."""
+    delta, weights, value, last_doc, max_weight, min_length_byte, max_length_byte = single
+    if value is None:  # the field has no values
+        block_values = no_values
+    elif variable_size:
+        block_values = (value,) if value else ()
+    elif fixedsize == 0:
+        block_values = None
+    else:
+        block_values = value or b""
+    databytes = dumps(((delta,), weights, block_values), data_protocol)
+    comp = compression if len(databytes) >= small_block else 0
+    if comp:
+        databytes = compress(databytes, comp)
+    infobytes = dumps((1, last_doc, max_weight, comp, min_length_byte, max_length_byte), 2)
+    return header + pack_int(-(len(infobytes) + len(databytes))) + infobytes + databytes
 
 
 def _write_hashes(tindex) -> None:
