@@ -37,6 +37,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 from search import gazetteer
 from search.gazetteer import Region, Sense
 from search.normalize import is_navigation_line, to_simplified
@@ -155,6 +157,7 @@ def extract_region(text: str, title: str | None = None) -> RegionResult | None:
 class _NameIndex:
     names: frozenset[str]
     lengths: dict[str, tuple[int, ...]]  # first two characters -> name lengths, longest first
+    starts: np.ndarray  # the first two characters of every name as one number, sorted
 
 
 @functools.cache
@@ -172,22 +175,61 @@ def _name_index() -> _NameIndex:
     lengths: dict[str, set[int]] = defaultdict(set)
     for name in names:
         lengths[name[:2]].add(len(name))
-    return _NameIndex(names, {start: tuple(sorted(found, reverse=True)) for start, found in lengths.items()})
+    starts = np.unique(np.array([_pair_code(start) for start in lengths], dtype=np.int64))
+    return _NameIndex(
+        names, {start: tuple(sorted(found, reverse=True)) for start, found in lengths.items()}, starts
+    )
+
+
+def _pair_code(pair: str) -> int:
+    return (ord(pair[0]) << 21) | ord(pair[1])  # code points are below 2**21
+
+
+# Below this length the scan probes every character itself: the arrays cost more.
+_ARRAY_SCAN_CHARS = 64
 
 
 def _find_names(text: str) -> Iterator[tuple[str, int]]:
     """Each name in ``text`` with its end offset: leftmost, then longest, never overlapping."""
     index = _name_index()
     position, stop = 0, len(text) - 1
-    while position < stop:
+    if len(text) < _ARRAY_SCAN_CHARS:
+        while position < stop:
+            for length in index.lengths.get(text[position : position + 2], ()):
+                candidate = text[position : position + length]
+                if candidate in index.names:
+                    yield candidate, position + length
+                    position += length
+                    break
+            else:
+                position += 1
+        return
+    # Where a name may start (its first two characters are some name's), found for the
+    # whole text at once: a character where none may start only moves the scan on by one,
+    # so skipping to the next possible start finds the same names (a few dozen of an
+    # article's hundreds of characters are possible starts).
+    stop_before = 0  # the end of the last name found: names never overlap
+    for position in _possible_starts(text, index.starts):
+        if position < stop_before:
+            continue
         for length in index.lengths.get(text[position : position + 2], ()):
             candidate = text[position : position + length]
             if candidate in index.names:
                 yield candidate, position + length
-                position += length
+                stop_before = position + length
                 break
-        else:
-            position += 1
+
+
+def _possible_starts(text: str, starts: np.ndarray) -> list[int]:
+    """The offsets in ``text`` whose two characters begin some name, in order."""
+    try:
+        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    except UnicodeEncodeError:  # lone surrogates: every offset is a possible start
+        return list(range(len(text) - 1))
+    pairs = (points[:-1] << 21) | points[1:]
+    found = np.searchsorted(starts, pairs)
+    found[found == len(starts)] = 0
+    return np.flatnonzero(starts[found] == pairs).tolist()
 
 
 def _zones(text: str, title: str | None) -> list[tuple[str, str]]:
