@@ -99,11 +99,12 @@ def test_the_harness_measures_every_figure_for_every_size_and_plots_them(harness
     assert sorted(results, key=int) == ["150", "300"]
     for count, figures in results.items():
         assert figures["indexed"] == int(count)
-        assert all(figures[name] > 0 for name in bench_scale.FIGURES), figures
+        measured = set(bench_scale.FIGURES) - bench_scale.OPTIONAL_FIGURES
+        assert all(figures[name] > 0 for name in measured), figures
         assert figures["postings_per_article"] > figures["postings_by_field"]["body"] > 50
         assert figures["export_rows"] == int(count) and figures["export_mb"] > 0
     assert results["300"]["index_mb"] > results["150"]["index_mb"]
-    for name in bench_scale.FIGURES:
+    for name in set(bench_scale.FIGURES) - bench_scale.OPTIONAL_FIGURES:
         assert (harness_run / "out" / f"scale-{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
