@@ -220,13 +220,19 @@ def first_answer(
             time.sleep(0.05)
 
 
-def measure_server(index_dir: Path, workers: int, rounds: int) -> dict:
-    """Start-up, cold and warm latency of the mix, and memory per process."""
+def launch_server(index_dir: Path, workers: int) -> tuple[subprocess.Popen, int, float]:
+    """``xunwen serve`` of ``index_dir`` on a free port: (the process, its port, when it started)."""
     port = free_port()
     command = [sys.executable, "-m", "web.cli", "serve", "--index-dir", str(index_dir), "--host", HOST]
     command += ["--port", str(port), "--workers", str(workers)]
     started = time.perf_counter()
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return server, port, started
+
+
+def measure_server(index_dir: Path, workers: int, rounds: int) -> dict:
+    """Start-up, cold and warm latency of the mix, and memory per process."""
+    server, port, started = launch_server(index_dir, workers)
     try:
         conn, startup, status, _ = first_answer(server, port, started)
         if status != 200:
@@ -267,11 +273,7 @@ def drop_file_cache() -> None:
 def cold_cache_startup(index_dir: Path, workers: int) -> float:
     """Seconds until ``FIRST_SEARCH`` is answered by a server started on an empty file cache."""
     drop_file_cache()
-    port = free_port()
-    command = [sys.executable, "-m", "web.cli", "serve", "--index-dir", str(index_dir), "--host", HOST]
-    command += ["--port", str(port), "--workers", str(workers)]
-    started = time.perf_counter()
-    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server, port, started = launch_server(index_dir, workers)
     try:
         conn, startup, status, _ = first_answer(server, port, started)
         conn.close()

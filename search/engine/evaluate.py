@@ -126,34 +126,21 @@ class Evaluation:
         is_and = type(node) is wq.And
         matched = score = None
         for child in node.subqueries:
-            if docs is None and type(child) is wq.Term:
-                postings = self._postings(child)
-                values = self._boosted_scores(child, postings)
-                if matched is None:
-                    matched, score = np.zeros(self.size, dtype=bool), np.zeros(self.size)
-                    matched[postings.docs] = True
-                    score[postings.docs] = values
-                    continue
-                if is_and:
-                    held = np.zeros(self.size, dtype=bool)
-                    held[postings.docs] = True
-                    matched &= held
-                else:
-                    matched[postings.docs] = True
-                score[postings.docs] += values
-                continue
-            if docs is None and type(child) is wq.ConstantScoreQuery and matched is not None:
-                held = self.mask(child.child)
-                if is_and:
-                    matched &= held
-                else:
-                    matched |= held
-                np.add(score, float(child.score), out=score, where=held)
-                continue
-            child_matched, child_score = self._evaluate(child, docs)
             if matched is None:
-                matched, score = child_matched, child_score
+                matched, score = self._evaluate(child, docs)
+            elif docs is None and type(child) is wq.Term:
+                postings = self._postings(child)
+                if is_and:
+                    matched &= self.mask(child)
+                else:
+                    matched[postings.docs] = True
+                score[postings.docs] += self._boosted_scores(child, postings)
+            elif docs is None and type(child) is wq.ConstantScoreQuery:
+                held = self.mask(child.child)
+                (np.logical_and if is_and else np.logical_or)(matched, held, out=matched)
+                np.add(score, float(child.score), out=score, where=held)
             else:
+                child_matched, child_score = self._evaluate(child, docs)
                 (np.logical_and if is_and else np.logical_or)(matched, child_matched, out=matched)
                 score += child_score
         if is_and:  # an Or's sum is 0 where none matched already

@@ -192,8 +192,8 @@ _ARRAY_SCAN_CHARS = 64
 def _find_names(text: str) -> Iterator[tuple[str, int]]:
     """Each name in ``text`` with its end offset: leftmost, then longest, never overlapping."""
     index = _name_index()
-    position, stop = 0, len(text) - 1
     if len(text) < _ARRAY_SCAN_CHARS:
+        position, stop = 0, len(text) - 1
         while position < stop:
             for length in index.lengths.get(text[position : position + 2], ()):
                 candidate = text[position : position + length]
