@@ -58,19 +58,26 @@ def folder_stamp(index_dir: str | Path) -> tuple[int, int, int]:
 
 def toc_identity(index_dir: str | Path) -> tuple[int, int, int] | None:
     """(generation, inode, size) of the newest TOC, None if there is none."""
-    try:
-        names = os.listdir(index_dir)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    generations = [int(m.group(1)) for m in map(_TOC_RE.match, names) if m]
-    if not generations:
-        return None
-    newest = max(generations)
-    try:
-        stat = os.stat(os.path.join(index_dir, f"_{INDEX_NAME}_{newest}.toc"))
-    except FileNotFoundError:  # replaced between the listing and the stat
-        return None
-    return newest, stat.st_ino, stat.st_size
+    for _ in range(_TOC_LOOKS):
+        try:
+            names = os.listdir(index_dir)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        generations = [int(m.group(1)) for m in map(_TOC_RE.match, names) if m]
+        if not generations:
+            return None
+        newest = max(generations)
+        try:
+            stat = os.stat(os.path.join(index_dir, f"_{INDEX_NAME}_{newest}.toc"))
+        except FileNotFoundError:  # gone between the listing and the stat: a commit's clean-up; look again
+            continue
+        return newest, stat.st_ino, stat.st_size
+    return None
+
+
+# A TOC that vanishes between the listing and its stat was superseded: the folder is
+# listed again (a search mid-commit answered 503 "the index is not there" in CI once).
+_TOC_LOOKS = 5
 
 
 @contextlib.contextmanager
