@@ -21,6 +21,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import rjieba
 from whoosh.analysis import Token, Tokenizer
 
@@ -256,6 +257,49 @@ def character_grams(normalized: str) -> set[str]:
     # The distinct characters first, then the test: a few hundred, not every character.
     grams.update(char for char in set("".join(runs)) if char.isalnum())
     return grams
+
+
+# A gram as an integer (``character_gram_keys``): the first character's code
+# point shifted past 21 bits, then 0 for a character alone or the second's
+# code point plus one. Integer order is then the order of the grams' UTF-8
+# bytes, the order of a Whoosh term table (a character before its bigrams).
+_KEY_SHIFT = 21
+_KEY_LOW = (1 << _KEY_SHIFT) - 1
+
+
+@functools.cache
+def _run_classes() -> np.ndarray:
+    """Per code point: 0 outside a run, 1 in a run but not alphanumeric (the
+    run symbols and ``_``), 2 alphanumeric (``_RUN``'s classes, as a table)."""
+    classes = np.zeros(0x110000, dtype=np.uint8)
+    classes[np.fromiter(map(str.isalnum, map(chr, range(0x110000))), dtype=bool, count=0x110000)] = 2
+    classes[[ord(symbol) for symbol in _RUN_SYMBOLS]] = 1
+    return classes
+
+
+def character_gram_keys(normalized: str) -> np.ndarray:
+    """``character_grams`` as sorted distinct integer keys (``gram_of_key`` turns one back).
+
+    The same grams, computed with NumPy over the text's code points instead of
+    a string per bigram: indexing makes them for every document.
+    """
+    points = np.frombuffer(normalized.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+    classes = _run_classes()[points]
+    in_run = classes > 0
+    pairs = in_run[:-1] & in_run[1:]
+    keys = np.concatenate([
+        (points[:-1][pairs] << _KEY_SHIFT) | (points[1:][pairs] + 1),
+        points[classes == 2] << _KEY_SHIFT,
+    ])  # fmt: skip
+    keys.sort()
+    # Distinct: np.unique costs five times a sort on arrays this small.
+    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
+
+
+def gram_of_key(key: int) -> str:
+    """The gram a key of ``character_gram_keys`` stands for."""
+    second = key & _KEY_LOW
+    return chr(key >> _KEY_SHIFT) + chr(second - 1) if second else chr(key >> _KEY_SHIFT)
 
 
 class ChineseTokenizer(Tokenizer):

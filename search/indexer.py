@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.writing import CLEAR, LockError
 
-from search.analysis import character_grams, index_terms
+from search.analysis import character_gram_keys, index_terms
 from search.analysis_version import AnalysisVersionError, version_mismatch, write_analysis_version
 from search.document import Document, content_hash, id_problem
 from search.engine.column_store import store_columns
@@ -62,7 +63,7 @@ class PreparedDocument:
     document: Document
     title_postings: Postings
     body_postings: Postings
-    grams: set[str]
+    grams: np.ndarray  # the chars field's terms, as analysis.character_gram_keys
     location: str
 
 
@@ -188,7 +189,7 @@ def prepare_document(cleaned: CleanedRecord) -> PreparedDocument:
         same_text_as=cleaned.same_text_as,
     )
     # Normalization maps character to character, so the parts can be joined.
-    grams = character_grams(normalized_title + "\n" + normalized_body)
+    grams = character_gram_keys(normalized_title + "\n" + normalized_body)
     return PreparedDocument(document, title_postings, body_postings, grams, record.location)
 
 

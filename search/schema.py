@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 from whoosh import fields, formats
 from whoosh.analysis import IDTokenizer
 
-from search.analysis import character_grams, chinese_analyzer, index_terms
+from search.analysis import character_grams, chinese_analyzer, gram_of_key, index_terms
 from search.normalize import normalize_for_search
 from search.request import FACETS
 
@@ -87,23 +88,26 @@ class BigramField(fields.FieldType):
         self.vector = None
         self.column_type = None
 
+    # The indexer gives a document's grams as ``analysis.character_gram_keys``.
+    term_of_key = staticmethod(gram_of_key)
+
+    def _grams(self, value) -> Iterable[str]:
+        if isinstance(value, np.ndarray):
+            return list(map(gram_of_key, value.tolist()))
+        if isinstance(value, (set, frozenset, list)):
+            return value
+        return character_grams(normalize_for_search(value))
+
     def index(self, value, **kwargs):
-        grams: Iterable[str] = (
-            value
-            if isinstance(value, (set, frozenset, list))
-            else character_grams(normalize_for_search(value))
-        )
-        for gram in grams:
+        for gram in self._grams(value):
             yield gram.encode("utf-8"), 1, 1.0, b""
 
     def index_columns(self, value, boost: float = 1.0):
-        """What ``index`` yields, as columns for ``GroupingSegmentWriter``."""
-        grams = (
-            value
-            if isinstance(value, (set, frozenset, list))
-            else character_grams(normalize_for_search(value))
-        )
-        terms = list(grams)  # str, as WordField.index_columns
+        """What ``index`` yields, as columns for ``GroupingSegmentWriter``: the
+        keys themselves when given keys (the writer sorts them as they are)."""
+        if isinstance(value, np.ndarray) and boost == 1.0:
+            return value, len(value), None, None
+        terms = list(self._grams(value))  # str, as WordField.index_columns
         return terms, len(terms), None if boost == 1.0 else [boost] * len(terms), None
 
 

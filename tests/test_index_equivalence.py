@@ -184,8 +184,11 @@ def _texts() -> list[str]:
         (normalize.strip_pinyin, _plain_strip_pinyin),
         (lambda text: analysis.character_grams(normalize.normalize_for_search(text)),
          lambda text: _plain_grams(_plain_to_simplified(text).translate(normalize._SEARCH_TABLE))),
+        (lambda text: {analysis.gram_of_key(key) for key in
+                       analysis.character_gram_keys(normalize.normalize_for_search(text)).tolist()},
+         lambda text: _plain_grams(_plain_to_simplified(text).translate(normalize._SEARCH_TABLE))),
     ],
-    ids=["to_simplified", "normalize_for_search", "strip_pinyin", "character_grams"],
+    ids=["to_simplified", "normalize_for_search", "strip_pinyin", "character_grams", "character_gram_keys"],
 )  # fmt: skip
 def test_normalization_fast_paths_give_the_plain_result(fast, plain):
     texts = _texts()
@@ -216,3 +219,16 @@ def test_boilerplate_is_stripped_as_the_plain_code_does():
     assert [normalize.strip_boilerplate(text) for text in texts] == [
         _plain_strip_boilerplate(text) for text in texts
     ]
+
+
+def test_gram_keys_are_distinct_and_in_the_term_tables_byte_order():
+    # The segment writer sorts the chars field by key: that must be the order
+    # of the terms' UTF-8 bytes, or the term table would be out of order.
+    texts = _texts() + ["a", "", "_", "..", "x.y", "a_b", "𠀀𠀁a", "\ud800abc"]
+    for text in texts:
+        keys = analysis.character_gram_keys(normalize.normalize_for_search(text)).tolist()
+        terms = [analysis.gram_of_key(key).encode("utf-8") for key in keys]
+        assert terms == sorted(set(terms))
+    classes = analysis._run_classes()
+    run = analysis._RUN
+    assert all((classes[point] > 0) == bool(run.fullmatch(chr(point))) for point in range(0, 0x110000, 7))

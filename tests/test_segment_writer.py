@@ -114,6 +114,53 @@ def test_in_whooshs_mode_the_segment_is_byte_for_byte_whooshs(tmp_path, monkeypa
         assert ours[name] == theirs[name], name
 
 
+def test_fields_written_in_bulk_are_byte_for_byte_the_loops(tmp_path, monkeypatch, documents):
+    # The default mode (small blocks uncompressed, a small zlib window) is not
+    # Whoosh's, so the bulk writer of weightless, valueless fields is held to
+    # the block-by-block loop it replaces, on the same documents.
+    monkeypatch.setattr(segment_writer, "_CHUNK_TERMS", 97)  # chunk edges inside multi-block terms
+    bulk = _segment_parts(_build(tmp_path / "bulk", GroupingSegmentWriter, documents))
+    monkeypatch.setattr(segment_writer, "BULK_BLOCKS", False)
+    loop = _segment_parts(_build(tmp_path / "loop", GroupingSegmentWriter, documents))
+    assert sorted(bulk) == sorted(loop)
+    for name in loop:
+        assert bulk[name] == loop[name], name
+
+
+def test_bulk_pickles_are_the_picklers(documents):
+    import pickle
+
+    import numpy as np
+
+    from search.engine import bulk_blocks
+
+    numbers = [0, 1, 127, 128, 255, 256, 65535, 65536, 2**24, 2**31 - 1]
+    encoded, lengths = bulk_blocks.pickled_ints(np.array(numbers))
+    assert encoded.tobytes() == b"".join(pickle.dumps(number, 2)[2:-1] for number in numbers)
+    assert lengths.tolist() == [len(pickle.dumps(number, 2)) - 3 for number in numbers]
+    # Blocks of 1 to 6 postings, compressed or not, first, middle and last of a term.
+    deltas = np.array([5, 3, 300, 1, 70000, 2, 1, 1, 1, 9, 9, 9, 9, 9, 9, 2**31 - 70369], dtype=np.int64)
+    starts, ends = np.array([0, 1, 3, 6, 10, 15]), np.array([1, 3, 6, 10, 15, 16])
+    last_doc = np.cumsum(deltas)[ends - 1]  # the last is 2**31 - 1
+    first, last = np.array([1, 0, 1, 0, 0, 1], bool), np.array([1, 1, 0, 0, 1, 1], bool)
+    for empty_values, small_block in ((False, 128), (True, 30), (False, 0)):
+        data, block_lengths = bulk_blocks.block_bytes(
+            deltas, starts, ends, last_doc, np.zeros(6, np.int64), np.arange(6) + 250, first, last,
+            b"W3Bl", empty_values, 1, small_block, segment_writer.compress_block,
+        )  # fmt: skip
+        expected = []
+        for block, (begin, end) in enumerate(zip(starts, ends, strict=True)):
+            body = pickle.dumps((tuple(deltas[begin:end].tolist()), None, () if empty_values else None), 2)
+            comp = 1 if len(body) >= small_block else 0
+            body = segment_writer.compress_block(body, 1) if comp else body
+            info = pickle.dumps((int(end - begin), int(last_doc[block]), 1.0, comp, 0, 250 + block), 2)
+            length = len(info) + len(body)
+            expected.append((b"W3Bl" if first[block] else b"") + (-length if last[block] else length).to_bytes(
+                4, "big", signed=True) + info + body)  # fmt: skip
+        assert data.tobytes() == b"".join(expected)
+        assert block_lengths.tolist() == [len(block) for block in expected]
+
+
 def test_the_test_documents_make_multi_block_terms_and_varied_weights(whoosh_built):
     # Otherwise the byte comparison above would not cover those paths.
     stats = _term_statistics(whoosh_built)
@@ -185,6 +232,8 @@ def test_fields_index_columns_match_their_index_method(documents):
             field = schema[name]
             rows = list(field.index(fields[name]))
             terms, length, weights, values = field.index_columns(fields[name])
+            if name == "chars":  # the indexer gives them as keys, and the writer takes them so
+                terms = list(map(field.term_of_key, terms.tolist()))
             assert [term.encode("utf-8") for term in terms] == [row[0] for row in rows]
             assert length == sum(row[1] for row in rows)
             assert (weights or [1.0] * len(terms)) == [row[2] for row in rows]
@@ -214,3 +263,32 @@ def test_merging_segments_with_deletions_reads_back_as_whooshs_merge(tmp_path, d
     with ours.searcher() as searcher:
         deleted = {fields["id"] for fields in documents[::7]}
         assert not deleted & {stored["id"] for stored in searcher.all_stored_fields()}
+
+
+@pytest.mark.timeout(900)
+def test_a_writer_that_adds_and_merges_in_one_commit_reads_back_as_whooshs(tmp_path, documents):
+    # New documents give the chars field as integer keys, merged segments give
+    # it as text: one pool holds both, in either order.
+    import shutil
+
+    first, later = documents[: len(documents) // 2], documents[len(documents) // 2 :]
+    ours = _build(tmp_path / "ours", GroupingSegmentWriter, first, max_segment_postings=20_000)
+    assert len(ours._segments()) > 1
+    shutil.copytree(tmp_path / "ours", tmp_path / "theirs")
+    theirs = whoosh_index.open_dir(str(tmp_path / "theirs"), indexname=INDEX_NAME)
+    for ix, writer_class in ((ours, GroupingSegmentWriter), (theirs, SegmentWriter)):
+        with ix.reader() as reader:
+            (segment_reader, *_) = reader.leaf_readers()
+            writer = writer_class(ix)
+            writer.add_reader(segment_reader[0])  # text first, then keys
+            for fields in later[:50]:
+                writer.add_document(**fields)
+            writer.commit(merge=False)
+        writer = writer_class(ix)
+        for fields in later[50:]:  # keys first, then the merge's text
+            writer.add_document(**fields)
+        writer.commit(optimize=True)
+    ours = whoosh_index.open_dir(str(tmp_path / "ours"), indexname=INDEX_NAME)
+    theirs = whoosh_index.open_dir(str(tmp_path / "theirs"), indexname=INDEX_NAME)
+    assert _postings(ours) == _postings(theirs)
+    assert _term_statistics(ours) == _term_statistics(theirs)

@@ -35,25 +35,22 @@ from __future__ import annotations
 
 import zlib
 from array import array
-from hashlib import md5
 from itertools import repeat
 from pickle import dumps
 
 import numpy as np
 from whoosh.analysis import IDTokenizer
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3TermInfo, _lenfield
-from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS
-from whoosh.filedb.filetables import _pointer as _POINTER
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3FieldWriter, _lenfield
 from whoosh.formats import Existence
-from whoosh.system import pack_int, pack_long, pack_ushort
+from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from search.engine import fixes
+from search.engine.bulk_blocks import add_to_buckets, block_bytes, term_rows
 
 # Blocks whose pickled data is shorter than this are not compressed.
 SMALL_BLOCK = 128  # 60% fewer compressions than 64 on news, 0.2% larger index
-_EMPTY_SLOT = _POINTER.pack(0, 0)
 # A segment is sealed (written) once it holds this many postings, so memory
 # per writer is bounded whatever the collection's size: about 20,000 news
 # articles of 1,400 characters, 0.9 GB at the peak (6 million: 0.8 GB, but
@@ -81,7 +78,7 @@ class _TermNumbers(dict):
 class _FieldPostings:
     """The postings of one field in arrival order: parallel flat arrays."""
 
-    __slots__ = ("term_numbers", "term_ids", "docs", "weights", "values")
+    __slots__ = ("term_numbers", "term_ids", "docs", "weights", "values", "key_chunks", "key_docs", "decode")
 
     def __init__(self):
         self.term_numbers = _TermNumbers()
@@ -89,6 +86,11 @@ class _FieldPostings:
         self.docs = array("I")
         self.weights = array("d")
         self.values: list[bytes] | None = None  # made when the first non-empty value comes
+        # Or, for a field whose terms come as integer keys (``GroupedPostings.add_keys``):
+        # each document's sorted distinct keys, its number, and key -> term.
+        self.key_chunks: list[np.ndarray] = []
+        self.key_docs: list[int] = []
+        self.decode = None
 
 
 class GroupedPostings:
@@ -116,9 +118,33 @@ class GroupedPostings:
         fieldname, btext, docnum, weight, value = item
         self.add_terms(fieldname, docnum, ((btext, 1, weight, value),), 1.0)
 
+    def add_keys(self, fieldname: str, docnum: int, keys: np.ndarray, decode) -> None:
+        """One document's postings of a field as its terms' sorted distinct integer
+        keys, in the order of the terms' bytes (weight 1.0, no values); ``decode``
+        turns a key into its term. Kept as the arrays they come in."""
+        postings = self._field(fieldname)
+        if len(postings.docs):  # the field has postings with terms as text (a merge): one kind per field
+            self.add_columns(fieldname, docnum, list(map(decode, keys.tolist())), None, None)
+            return
+        postings.key_chunks.append(keys)
+        postings.key_docs.append(docnum)
+        postings.decode = decode
+        self.count += len(keys)
+
+    def _text_postings(self, fieldname: str) -> _FieldPostings:
+        """The field's postings, its keyed ones turned into text terms first (a merge adds text)."""
+        postings = self._field(fieldname)
+        if postings.key_chunks:
+            chunks, docs, decode = postings.key_chunks, postings.key_docs, postings.decode
+            postings.key_chunks, postings.key_docs = [], []
+            self.count -= sum(map(len, chunks))
+            for docnum, keys in zip(docs, chunks, strict=True):
+                self.add_columns(fieldname, docnum, list(map(decode, keys.tolist())), None, None)
+        return postings
+
     def add_terms(self, fieldname: str, docnum: int, items, boost: float) -> int:
         """Postings of one document's field from ``field.index()``; returns the field length."""
-        postings = self._field(fieldname)
+        postings = self._text_postings(fieldname)
         numbers = postings.term_numbers
         term_ids = postings.term_ids
         docs = postings.docs
@@ -151,7 +177,7 @@ class GroupedPostings:
 
         Every step is a C-level ``extend``; only new terms run Python code.
         """
-        postings = self._field(fieldname)
+        postings = self._text_postings(fieldname)
         count = len(terms)
         if count and isinstance(terms[0], bytes):
             terms = [term.decode("utf-8", "surrogateescape") for term in terms]
@@ -184,6 +210,8 @@ class GroupedPostings:
 def _sort_field(postings: _FieldPostings) -> tuple[list[bytes], np.ndarray, np.ndarray, np.ndarray]:
     """(terms in order, postings per term, the permutation that orders the
     postings by term then docnum, the docnums in that order)."""
+    if postings.key_chunks:
+        return _sort_keyed_field(postings)
     # In arrival order, so term number i is encoded[i].
     encoded = [term.encode("utf-8", "surrogateescape") for term in postings.term_numbers]
     by_term = sorted(range(len(encoded)), key=encoded.__getitem__)
@@ -204,12 +232,41 @@ def _sort_field(postings: _FieldPostings) -> tuple[list[bytes], np.ndarray, np.n
     return terms, counts, order, sorted_docs
 
 
+def _sort_keyed_field(postings: _FieldPostings) -> tuple[list[bytes], np.ndarray, np.ndarray, np.ndarray]:
+    """``_sort_field`` of a field whose terms came as integer keys: the keys
+    are in the terms' byte order, so one stable sort of them orders the postings."""
+    keys = np.concatenate(postings.key_chunks)
+    lengths = np.fromiter(map(len, postings.key_chunks), dtype=np.int64, count=len(postings.key_chunks))
+    docs = np.repeat(np.array(postings.key_docs, dtype=np.int64), lengths)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    sorted_docs = docs[order]
+    new_term = np.empty(len(keys), dtype=bool)
+    new_term[:1] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new_term[1:])
+    if bool(((np.diff(sorted_docs) < 0) & ~new_term[1:]).any()):
+        order = np.lexsort((docs, keys))  # documents added out of order: sort on both
+        sorted_docs = docs[order]
+    first = np.flatnonzero(new_term)
+    decode = postings.decode
+    terms = [decode(key).encode("utf-8", "surrogateescape") for key in sorted_keys[first].tolist()]
+    return terms, np.diff(first, append=len(keys)), order, sorted_docs
+
+
+def _weights(postings: _FieldPostings) -> np.ndarray | None:
+    """The postings' weights in arrival order, or None when they are all 1.0."""
+    if postings.key_chunks:
+        return None
+    weights = np.frombuffer(postings.weights, dtype=np.float64)
+    return None if bool((weights == 1.0).all()) else weights
+
+
 def _sorted_terms(postings: _FieldPostings):
     """``(term, docnums, weights, values)`` per term in term order, docnums increasing."""
     terms, counts, order, docs = _sort_field(postings)
     sorted_docs = docs.tolist()
-    weights = np.frombuffer(postings.weights, dtype=np.float64)
-    sorted_weights = None if bool((weights == 1.0).all()) else weights[order].tolist()
+    weights = _weights(postings)
+    sorted_weights = None if weights is None else weights[order].tolist()
     values = postings.values
     sorted_values = None if values is None else [values[i] for i in order.tolist()]
     begin = 0
@@ -273,10 +330,11 @@ class _FieldPlan:
             self.term_max_length_byte = self._length_bytes_out(np.maximum.reduceat(high, first_block))
         del docs
         # Weights: W3 stores a block's weights as float32 but keeps its maximum unrounded.
-        raw = np.frombuffer(postings.weights, dtype=np.float64)[order]
-        if bool((raw == 1.0).all()):
+        weights = _weights(postings)
+        if weights is None:
             self.weights = None
         else:
+            raw = weights[order]
             stored = self.weights = raw.astype(np.float32).astype(np.float64)
             low = np.minimum.reduceat(stored, start)
             high = np.maximum.reduceat(stored, start)
@@ -289,6 +347,19 @@ class _FieldPlan:
         values = postings.values
         self.values = None if values is None else [values[i] for i in order.tolist()]
         self.values_all_set = values is None or all(self.values)
+
+    def term_statistics(self, low: int, high: int) -> tuple[np.ndarray, ...]:
+        """Terms ``low:high``'s weight, document frequency, shortest and longest
+        length byte, highest weight, first and last document (``W3TermInfo``)."""
+        terms = slice(low, high)
+        counts = self.counts[terms]
+        if self.weights is None:
+            weight, max_weight = counts.astype(np.float64), np.ones(high - low)
+        else:
+            weight, max_weight = self.term_weight[terms], self.term_max_weight[terms]
+            max_weight = np.where(max_weight > 0, max_weight, 0.0)  # as W3 writes a weight not above 0
+        return (weight, counts, self.term_min_length_byte[terms], self.term_max_length_byte[terms], max_weight,
+                self.term_first_doc[terms], self.term_last_doc[terms])  # fmt: skip
 
     @staticmethod
     def _length_bytes_out(found: np.ndarray) -> np.ndarray:
@@ -324,14 +395,16 @@ class _FieldPlan:
             chunk.term_weight = self.counts[terms].astype(np.float64).tolist()
             chunk.term_max_weight = [1.0] * (high - low)
         else:
-            weights = self.weights[first_posting:last_posting].tolist()
-            chunk.block_weights = [
-                None if same and first == 1.0 else (first if same else tuple(weights[begin:end]))
-                for same, first, begin, end in zip(
-                    self.block_all_same[blocks].tolist(), self.block_first_weight[blocks].tolist(),
-                    chunk.block_start, chunk.block_end, strict=True,
-                )
-            ]  # fmt: skip
+            # A block's weights: None when all are 1.0, one float when all are
+            # equal, else the tuple (W3 block format); a tuple only where needed.
+            same, first = self.block_all_same[blocks], self.block_first_weight[blocks]
+            block_weights = first.astype(object)
+            block_weights[same & (first == 1.0)] = None
+            weights = self.weights[first_posting:last_posting]
+            for block in np.flatnonzero(~same).tolist():
+                begin, end = chunk.block_start[block], chunk.block_end[block]
+                block_weights[block] = tuple(weights[begin:end].tolist())
+            chunk.block_weights = block_weights.tolist()
             chunk.max_weight = [w if w > 0 else 0 for w in self.max_weight[blocks].tolist()]
             chunk.term_weight = self.term_weight[terms].tolist()
             chunk.term_max_weight = [w if w > 0 else 0 for w in self.term_max_weight[terms].tolist()]
@@ -357,6 +430,10 @@ class _PlanChunk:
 # third less time pickling and compressing.
 VALUES_PROTOCOL = 3
 
+# Write the blocks of fields without weights or values in bulk (the tests
+# compare the two ways byte for byte).
+BULK_BLOCKS = True
+
 # Terms per chunk of the writing loop.
 _CHUNK_TERMS = 32_768
 
@@ -379,26 +456,12 @@ def write_grouped_postings(fieldwriter: W3FieldWriter, schema, lengths_reader, p
     ``small_block=0, compress=zlib.compress, values_protocol=2`` writes exactly what Whoosh writes.
     """
     codec = fieldwriter._codec
-    compression = codec._compression
     postfile = fieldwriter._postfile
     tindex = fieldwriter._tindex
     termfile = tindex.dbfile
-    buckets = tindex.buckets
-    key_positions = tindex.index.append
-    lastkey = tindex.lastkey
-    pack_terminfo = W3TermInfo._struct.pack
-    pack_key_value_lengths = _KEY_VALUE_LENGTHS.pack
-    header = WHOOSH3_HEADER_MAGIC
-
-    post_chunks: list[bytes] = []
-    add_post = post_chunks.append
     post_pos = postfile.tell()
-    post_flushed = post_pos
-    term_chunks: list[bytes] = []
-    add_term = term_chunks.append
     term_pos = termfile.tell()
-    term_flushed = term_pos
-
+    lastkey = tindex.lastkey
     for fieldname in sorted(pool.fields):
         fieldobj = schema[fieldname]
         fieldwriter.start_field(fieldname, fieldobj)
@@ -411,100 +474,163 @@ def write_grouped_postings(fieldwriter: W3FieldWriter, schema, lengths_reader, p
         # Values as W3PostingsWriter._mini_values keeps them (empty ones dropped).
         variable_size = fixedsize is None or fixedsize < 0
         no_values = () if variable_size else (None if fixedsize == 0 else b"")
-        values_all_set = plan.values_all_set
-        data_protocol = 2 if plan.values is None else values_protocol
-        singles: dict[tuple, bytes] = {}  # one-posting terms' whole blocks, by their contents
+        blocks = _BlockWriter(plan, no_values, variable_size, fixedsize, codec._compression, small_block,
+                              compress, values_protocol)  # fmt: skip
         for low in range(0, len(plan.terms), _CHUNK_TERMS):
-            chunk = plan.chunk(low, min(low + _CHUNK_TERMS, len(plan.terms)))
-            deltas = chunk.deltas
-            block_start, block_end = chunk.block_start, chunk.block_end
-            block_weights, max_weight, last_doc = chunk.block_weights, chunk.max_weight, chunk.last_doc
-            min_length_byte, max_length_byte = chunk.min_length_byte, chunk.max_length_byte
-            values = chunk.values
-            block = 0
-            for term_number, btext in enumerate(chunk.terms):
-                start = post_pos
-                term_blocks = chunk.blocks_per_term[term_number]
-                for block_in_term in range(term_blocks):
-                    begin, end = block_start[block], block_end[block]
-                    if end - begin == 1 and term_blocks == 1:
-                        # A term in one document (most terms of a segment): its block is
-                        # that document's with its weight and value, the same bytes for
-                        # every such term of the document; made once.
-                        single = (deltas[begin], block_weights[block], None if values is None else values[begin],
-                                  last_doc[block], max_weight[block], min_length_byte[block],
-                                  max_length_byte[block])  # fmt: skip
-                        block_bytes = singles.get(single)
-                        if block_bytes is None:
-                            block_bytes = singles[single] = _single_block(
-                                single, header, no_values, variable_size, fixedsize, data_protocol,
-                                compression, small_block, compress,
-                            )  # fmt: skip
-                        add_post(block_bytes)
-                        post_pos += len(block_bytes)
-                        block += 1
-                        continue
-                    if values is None:
-                        block_values = no_values
-                    elif variable_size:
-                        block_values = tuple(
-                            values[begin:end] if values_all_set else filter(None, values[begin:end])
-                        )
-                    elif fixedsize == 0:
-                        block_values = None
-                    else:
-                        block_values = b"".join(filter(None, values[begin:end]))
-                    databytes = dumps(
-                        (tuple(deltas[begin:end]), block_weights[block], block_values), data_protocol
-                    )
-                    comp = compression if len(databytes) >= small_block else 0
-                    if comp:
-                        databytes = compress(databytes, comp)
-                    infobytes = dumps(
-                        (end - begin, last_doc[block], max_weight[block], comp,
-                         min_length_byte[block], max_length_byte[block]), 2,
-                    )  # fmt: skip
-                    blocklength = len(infobytes) + len(databytes)
-                    if block_in_term == 0:
-                        add_post(header)
-                        post_pos += 4  # len(header)
-                    # The last block of a term has its length negated.
-                    add_post(pack_int(-blocklength if block_in_term == term_blocks - 1 else blocklength))
-                    add_post(infobytes)
-                    add_post(databytes)
-                    post_pos += 4 + blocklength
-                    block += 1
-                info = pack_terminfo(
-                    False, chunk.term_weight[term_number], chunk.counts[term_number],
-                    chunk.term_min_length_byte[term_number], chunk.term_max_length_byte[term_number],
-                    chunk.term_max_weight[term_number], chunk.term_first_doc[term_number],
-                    chunk.term_last_doc[term_number],
-                ) + pack_long(start) + pack_int(post_pos - start)  # fmt: skip
-                # OrderedHashWriter.add, inlined.
-                key = prefix + btext
-                if key <= lastkey:
-                    raise ValueError(f"Keys must increase: {lastkey!r}..{key!r}")
-                lastkey = key
-                key_positions(term_pos)
-                hashed = int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
-                buckets[hashed & 255].append((hashed, term_pos))
-                add_term(pack_key_value_lengths(len(key), len(info)))
-                add_term(key)
-                add_term(info)
-                term_pos += 8 + len(key) + len(info)
-                if post_pos - post_flushed > _FLUSH_BYTES:
-                    postfile.write(b"".join(post_chunks))
-                    post_chunks.clear()
-                    post_flushed = post_pos
-                if term_pos - term_flushed > _FLUSH_BYTES:
-                    termfile.write(b"".join(term_chunks))
-                    term_chunks.clear()
-                    term_flushed = term_pos
+            high = min(low + _CHUNK_TERMS, len(plan.terms))
+            post_bytes, term_lengths = blocks.write(low, high)
+            postfile.write(post_bytes)
+            keys = [prefix + btext for btext in plan.terms[low:high]]
+            if keys[0] <= lastkey:  # within a chunk the terms are sorted and distinct
+                raise ValueError(f"Keys must increase: {lastkey!r}..{keys[0]!r}")
+            lastkey = keys[-1]
+            rows, row_start, hashes = term_rows(
+                keys, *plan.term_statistics(low, high), np.cumsum(term_lengths) - term_lengths + post_pos,
+                term_lengths,
+            )  # fmt: skip
+            positions = row_start + term_pos
+            _extend_positions(tindex.index, positions.tolist())
+            add_to_buckets(tindex.buckets, hashes, positions)
+            termfile.write(rows.tobytes())
+            post_pos += len(post_bytes)
+            term_pos += len(rows)
         fieldwriter.finish_field()
-    postfile.write(b"".join(post_chunks))
-    termfile.write(b"".join(term_chunks))
     tindex.lastkey = lastkey
     assert postfile.tell() == post_pos and termfile.tell() == term_pos
+
+
+# The largest value of each type code ``GrowableArray`` moves through.
+_TYPE_MAX = {"B": 0xFF, "H": 0xFFFF, "i": 0x7FFFFFFF, "I": 0xFFFFFFFF}
+
+
+def _extend_positions(index, positions: list[int]) -> None:
+    """``GrowableArray.extend`` (the term table's key positions) in one C-level call:
+    it appends one at a time, to widen its type when a number needs it. The
+    positions increase, so the last is the largest."""
+    if not positions:
+        return
+    if isinstance(index.array, list) or positions[-1] > _TYPE_MAX.get(index.array.typecode, 1 << 63):
+        index.extend(positions)
+    else:
+        index.array.extend(positions)
+
+
+class _BlockWriter:
+    """The postings bytes of one field's terms, a chunk of terms at a time.
+
+    Fields whose postings have neither weights nor values (``chars`` and the
+    ID fields) are written in bulk (``bulk_blocks.block_bytes``); the others
+    block by block, with one pickle each for info and data.
+    """
+
+    def __init__(self, plan: _FieldPlan, no_values, variable_size: bool, fixedsize, compression: int,
+                 small_block: int, compress, values_protocol: int):  # fmt: skip
+        self.plan = plan
+        self.no_values, self.variable_size, self.fixedsize = no_values, variable_size, fixedsize
+        self.compression, self.small_block, self.compress = compression, small_block, compress
+        self.data_protocol = 2 if plan.values is None else values_protocol
+        self.bulk = BULK_BLOCKS and plan.values is None and plan.weights is None and no_values in (None, ())
+        self.singles: dict[tuple, bytes] = {}  # one-posting terms' whole blocks, by their contents
+
+    def write(self, low: int, high: int) -> tuple[bytes, np.ndarray]:
+        """The postings of terms ``low:high`` and the number of bytes of each term's."""
+        if self.bulk:
+            written = self._bulk(low, high)
+            if written is not None:
+                return written
+        return self._loop(self.plan.chunk(low, high))
+
+    def _bulk(self, low: int, high: int) -> tuple[bytes, np.ndarray] | None:
+        plan = self.plan
+        first_block = int(plan.first_block[low])
+        last_block = int(plan.first_block[high - 1] + plan.blocks_per_term[high - 1])
+        first_posting = int(plan.term_start[low])
+        last_posting = int(plan.term_start[high - 1] + plan.counts[high - 1])
+        term_first = plan.first_block[low:high] - first_block
+        first_of_term = np.zeros(last_block - first_block, dtype=bool)
+        first_of_term[term_first] = True
+        last_of_term = np.zeros(last_block - first_block, dtype=bool)
+        last_of_term[term_first + plan.blocks_per_term[low:high] - 1] = True
+        blocks = slice(first_block, last_block)
+        written = block_bytes(
+            plan.deltas[first_posting:last_posting], plan.block_start[blocks] - first_posting,
+            plan.block_end[blocks] - first_posting, plan.last_doc[blocks], plan.min_length_byte[blocks],
+            plan.max_length_byte[blocks], first_of_term, last_of_term, WHOOSH3_HEADER_MAGIC,
+            self.no_values == (), self.compression, self.small_block, self.compress,
+        )  # fmt: skip
+        if written is None:
+            return None
+        data, block_lengths = written
+        return data.tobytes(), np.add.reduceat(block_lengths, term_first)
+
+    def _loop(self, chunk: _PlanChunk) -> tuple[bytes, np.ndarray]:
+        header = WHOOSH3_HEADER_MAGIC
+        no_values, variable_size, fixedsize = self.no_values, self.variable_size, self.fixedsize
+        compression, small_block, compress = self.compression, self.small_block, self.compress
+        data_protocol, singles = self.data_protocol, self.singles
+        parts: list[bytes] = []
+        add_post = parts.append
+        term_lengths: list[int] = []
+        deltas = chunk.deltas
+        block_start, block_end = chunk.block_start, chunk.block_end
+        block_weights, max_weight, last_doc = chunk.block_weights, chunk.max_weight, chunk.last_doc
+        min_length_byte, max_length_byte = chunk.min_length_byte, chunk.max_length_byte
+        values = chunk.values
+        values_all_set = self.plan.values_all_set
+        block = 0
+        for term_blocks in chunk.blocks_per_term:
+            term_length = 0
+            for block_in_term in range(term_blocks):
+                begin, end = block_start[block], block_end[block]
+                if end - begin == 1 and term_blocks == 1:
+                    # A term in one document (most terms of a segment): its block is
+                    # that document's with its weight and value, the same bytes for
+                    # every such term of the document; made once.
+                    single = (deltas[begin], block_weights[block], None if values is None else values[begin],
+                              last_doc[block], max_weight[block], min_length_byte[block],
+                              max_length_byte[block])  # fmt: skip
+                    block_bytes_ = singles.get(single)
+                    if block_bytes_ is None:
+                        block_bytes_ = singles[single] = _single_block(
+                            single, header, no_values, variable_size, fixedsize, data_protocol,
+                            compression, small_block, compress,
+                        )  # fmt: skip
+                    add_post(block_bytes_)
+                    term_length = len(block_bytes_)
+                    block += 1
+                    continue
+                if values is None:
+                    block_values = no_values
+                elif variable_size:
+                    block_values = tuple(
+                        values[begin:end] if values_all_set else filter(None, values[begin:end])
+                    )
+                elif fixedsize == 0:
+                    block_values = None
+                else:
+                    block_values = b"".join(filter(None, values[begin:end]))
+                databytes = dumps(
+                    (tuple(deltas[begin:end]), block_weights[block], block_values), data_protocol
+                )
+                comp = compression if len(databytes) >= small_block else 0
+                if comp:
+                    databytes = compress(databytes, comp)
+                infobytes = dumps(
+                    (end - begin, last_doc[block], max_weight[block], comp,
+                     min_length_byte[block], max_length_byte[block]), 2,
+                )  # fmt: skip
+                blocklength = len(infobytes) + len(databytes)
+                if block_in_term == 0:
+                    add_post(header)
+                    term_length += 4  # len(header)
+                # The last block of a term has its length negated.
+                add_post(pack_int(-blocklength if block_in_term == term_blocks - 1 else blocklength))
+                add_post(infobytes)
+                add_post(databytes)
+                term_length += 4 + blocklength
+                block += 1
+            term_lengths.append(term_length)
+        return b"".join(parts), np.array(term_lengths, dtype=np.int64)
 
 
 def _single_block(single: tuple, header: bytes, no_values, variable_size: bool, fixedsize,
@@ -528,20 +654,31 @@ def _single_block(single: tuple, header: bytes, no_values, variable_size: bool, 
     return header + pack_int(-(len(infobytes) + len(databytes))) + infobytes + databytes
 
 
+_SLOT = np.dtype([("hash", ">u4"), ("position", ">i8")])  # filetables._pointer; empty slots are zeros
+
+
 def _write_hashes(tindex) -> None:
     """``HashWriter._write_hashes``, byte for byte, with one write per table."""
     dbfile = tindex.dbfile
-    pack = _POINTER.pack
     for entries in tindex.buckets:
         numslots = 2 * len(entries)
         tindex.directory.append((dbfile.tell(), numslots))
-        table: list = [None] * numslots
-        for entry in entries:
-            slot = (entry[0] >> 8) % numslots
-            while table[slot] is not None:
+        if not entries:
+            continue
+        # Linear probing in insertion order, as Whoosh does; the packing with NumPy.
+        taken = bytearray(numslots)
+        slots = []
+        for hashed, _ in entries:
+            slot = (hashed >> 8) % numslots
+            while taken[slot]:
                 slot = (slot + 1) % numslots
-            table[slot] = entry
-        dbfile.write(b"".join(pack(*entry) if entry else _EMPTY_SLOT for entry in table))
+            taken[slot] = 1
+            slots.append(slot)
+        table = np.zeros(numslots, dtype=_SLOT)
+        hashes, positions = zip(*entries, strict=True)
+        table["hash"][slots] = hashes
+        table["position"][slots] = positions
+        dbfile.write(table.tobytes())
 
 
 def _length_array(lengths_reader, fieldname: str) -> np.ndarray | None:
@@ -618,6 +755,7 @@ class GroupingSegmentWriter(SegmentWriter):
         docnum = self.docnum
         add_terms = self.pool.add_terms
         add_columns = self.pool.add_columns
+        add_keys = self.pool.add_keys
         docboost = self._doc_boost(fields)
         fieldnames = sorted(name for name in fields if not name.startswith("_"))
         self._check_fields(schema, fieldnames)
@@ -637,7 +775,10 @@ class GroupingSegmentWriter(SegmentWriter):
                     if columns is not None:
                         # A field that gives its postings as columns (search.schema).
                         terms, length, weights, values = columns(value, boost)
-                        add_columns(fieldname, docnum, terms, weights, values)
+                        if isinstance(terms, np.ndarray):  # integer keys (search.schema.BigramField)
+                            add_keys(fieldname, docnum, terms, field.term_of_key)
+                        else:
+                            add_columns(fieldname, docnum, terms, weights, values)
                     elif isinstance(value, str) and _is_plain_id(field):
                         # What Whoosh's IDTokenizer and Existence format make of it, without a Token.
                         weight = field.format.field_boost * boost
