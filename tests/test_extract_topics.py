@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 
 import pytest
-from conftest import seed_text
+from conftest import CORPUS, seed_text
 
 from search.analysis import segment_words
 from search.extract.tags import extract_tags
@@ -134,3 +136,34 @@ def test_tags_of_seed_004():
 def test_tags_skip_stop_words_and_numbers():
     words = ["我们", "表示", "2018", "12", "郑新", "郑新", "融合", "发展"]
     assert extract_tags("", words=words, count=3) == ["郑新", "融合", "发展"]
+
+
+TREE = Path(__file__).resolve().parents[1]  # the checkout under test (``python -c`` imports from its folder)
+
+
+def test_topics_do_not_depend_on_the_hash_seed(tmp_path):
+    # An xwlb article whose second and third topics both score 11.0: their
+    # order used to follow the set order of the keywords, which changes with
+    # PYTHONHASHSEED, so two runs could index them differently.
+    import gzip
+    import subprocess
+    import sys
+
+    path = CORPUS / "xwlb.jsonl.gz"
+    if not path.exists():
+        pytest.skip("the shared corpus is absent")
+    with gzip.open(path, "rt", encoding="utf-8") as source:
+        line = next(line for line in source if "VIDEL6A9ThKTZPfvmqphV36M160203" in line)
+    (tmp_path / "one.json").write_text(line, encoding="utf-8")
+    script = (
+        "import json, sys; from search.extract.topics import extract_topics; "
+        "item = json.load(open(sys.argv[1], encoding='utf-8')); "
+        "print(extract_topics(item['content'], item.get('title')).labels)"
+    )
+    seen = set()
+    for seed in ("1", "2", "3", "4"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        run = subprocess.run([sys.executable, "-c", script, str(tmp_path / "one.json")], cwd=TREE,
+                             capture_output=True, text=True, env=env, check=True)  # fmt: skip
+        seen.add(run.stdout)
+    assert len(seen) == 1, seen

@@ -316,14 +316,17 @@ def _chain_of(adcode: str) -> tuple[str, ...]:
     return (adcode, *(other.adcode for other in above))
 
 
-def _candidates(name: str, present: Counter[str]) -> list[Region]:
-    """The meanings of ``name`` best confirmed by ``present`` (other names' regions)."""
+def _candidates(name: str, present: Counter[str], own: frozenset[str] = frozenset()) -> list[Region]:
+    """The meanings of ``name`` best confirmed by ``present`` (the regions of all
+    names) beyond ``own`` (the name's own, counted once in ``present``)."""
     tiers: dict[int, list[Region]] = defaultdict(list)
     for sense in gazetteer.senses(name):
         region = sense.region
         strength = _strength(name, sense)
-        by_parent = bool(region.parent_adcode and present[region.parent_adcode])
-        by_province = region.level != "province" and bool(present[region.adcode[:2] + "0000"])
+        parent = region.parent_adcode
+        by_parent = bool(parent) and present[parent] > (parent in own)
+        province = region.adcode[:2] + "0000"
+        by_province = region.level != "province" and present[province] > (province in own)
         if by_parent:
             tiers[2].append(region)
         elif by_province and strength != "word":
@@ -347,8 +350,9 @@ def _resolve(names: set[str]) -> dict[str, tuple[str, ...]]:
             present.update(adcodes)
         changed = False
         for name in names:
-            own = Counter(supported[name])
-            regions = _candidates(name, present - own)
+            # A name's chain holds each adcode once: the others confirm what
+            # ``present`` counts beyond it (``present - Counter(own)``, without the Counter).
+            regions = _candidates(name, present, frozenset(supported[name]))
             new = _shared_chain(regions)
             if new != supported[name]:
                 supported[name], changed = new, True

@@ -124,12 +124,15 @@ def score_topics(body_words: list[str], title_words: list[str] | None = None) ->
     title = keyword_counts(title_words or [])
     totals: dict[str, float] = {}
     parts: dict[str, list[tuple[float, str]]] = {}
-    for keyword in body.keys() | title.keys():
+    # In keyword order: a set's order changes with the hash seed, and so would
+    # the last bits of a sum, and with them the order of two topics of equal score.
+    for keyword in sorted(body.keys() | title.keys()):
         for label, weight in table.keywords[keyword]:
             gain = weight * (math.log1p(body[keyword]) + (table.title_weight if title[keyword] else 0.0))
             totals[label] = totals.get(label, 0.0) + gain
             parts.setdefault(label, []).append((gain, keyword))
-    ranked = sorted(totals, key=lambda label: (-totals[label], label))
+    # Ranked by the score as shown (two decimals), then by name.
+    ranked = sorted(totals, key=lambda label: (-round(totals[label], 2), label))
     return [
         TopicScore(
             label,
