@@ -15,7 +15,10 @@ takes whole columns from fields that offer ``index_columns``).
 ``write_grouped_postings`` sorts a field once with NumPy, computes every
 block's and every term's statistics with NumPy, and writes the W3 postings
 file and term table directly: per block two pickles and perhaps a
-compression, per term one row.
+compression; fields without weights or values (``chars`` and the ID fields),
+and every field's term table, are built for many terms at once with NumPy
+(``search.engine.bulk_blocks``). The ``chars`` field's terms arrive as
+integer keys (``add_keys``), sorted with one stable sort.
 
 The output is byte for byte what Whoosh writes, with two exceptions by
 default: blocks whose pickle is shorter than ``SMALL_BLOCK`` bytes are stored
@@ -56,8 +59,6 @@ SMALL_BLOCK = 128  # 60% fewer compressions than 64 on news, 0.2% larger index
 # articles of 1,400 characters, 0.9 GB at the peak (6 million: 0.8 GB, but
 # twice the segments and a 15% larger index).
 MAX_SEGMENT_POSTINGS = 10_000_000
-# Flush buffered output to the segment files every so many bytes.
-_FLUSH_BYTES = 1 << 20
 
 
 class _TermNumbers(dict):
@@ -375,25 +376,17 @@ class _FieldPlan:
         last_posting = int(self.term_start[high - 1] + self.counts[high - 1])
         blocks = slice(first_block, last_block)
         terms = slice(low, high)
-        chunk.terms = self.terms[terms]
-        chunk.counts = self.counts[terms].tolist()
         chunk.blocks_per_term = self.blocks_per_term[terms].tolist()
         chunk.block_start = (self.block_start[blocks] - first_posting).tolist()
         chunk.block_end = (self.block_end[blocks] - first_posting).tolist()
         chunk.deltas = self.deltas[first_posting:last_posting].tolist()
         chunk.last_doc = self.last_doc[blocks].tolist()
-        chunk.term_first_doc = self.term_first_doc[terms].tolist()
-        chunk.term_last_doc = self.term_last_doc[terms].tolist()
         chunk.min_length_byte = self.min_length_byte[blocks].tolist()
         chunk.max_length_byte = self.max_length_byte[blocks].tolist()
-        chunk.term_min_length_byte = self.term_min_length_byte[terms].tolist()
-        chunk.term_max_length_byte = self.term_max_length_byte[terms].tolist()
         block_count = last_block - first_block
         if self.weights is None:
             chunk.block_weights = [None] * block_count
             chunk.max_weight = [1.0] * block_count
-            chunk.term_weight = self.counts[terms].astype(np.float64).tolist()
-            chunk.term_max_weight = [1.0] * (high - low)
         else:
             # A block's weights: None when all are 1.0, one float when all are
             # equal, else the tuple (W3 block format); a tuple only where needed.
@@ -406,8 +399,6 @@ class _FieldPlan:
                 block_weights[block] = tuple(weights[begin:end].tolist())
             chunk.block_weights = block_weights.tolist()
             chunk.max_weight = [w if w > 0 else 0 for w in self.max_weight[blocks].tolist()]
-            chunk.term_weight = self.term_weight[terms].tolist()
-            chunk.term_max_weight = [w if w > 0 else 0 for w in self.term_max_weight[terms].tolist()]
         chunk.values = None if self.values is None else self.values[first_posting:last_posting]
         return chunk
 
@@ -416,9 +407,8 @@ class _PlanChunk:
     """Plain lists of a ``_FieldPlan`` for a run of terms (see ``_FieldPlan.chunk``)."""
 
     __slots__ = (
-        "terms", "counts", "blocks_per_term", "block_start", "block_end", "deltas", "last_doc",
-        "term_first_doc", "term_last_doc", "min_length_byte", "max_length_byte", "term_min_length_byte",
-        "term_max_length_byte", "block_weights", "max_weight", "term_weight", "term_max_weight", "values",
+        "blocks_per_term", "block_start", "block_end", "deltas", "last_doc",
+        "min_length_byte", "max_length_byte", "block_weights", "max_weight", "values",
     )  # fmt: skip
 
 
