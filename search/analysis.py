@@ -25,7 +25,7 @@ import numpy as np
 import rjieba
 from whoosh.analysis import Token, Tokenizer
 
-from search.normalize import VARIANT_FOLDS, normalize_for_search
+from search.normalize import VARIANT_FOLDS, code_points, normalize_for_search
 
 _DATA_DIR = Path(__file__).parent / "data"
 
@@ -283,7 +283,7 @@ def character_gram_keys(normalized: str) -> np.ndarray:
     The same grams, computed with NumPy over the text's code points instead of
     a string per bigram: indexing makes them for every document.
     """
-    points = np.frombuffer(normalized.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+    points = code_points(normalized).astype(np.int64)
     classes = _run_classes()[points]
     in_run = classes > 0
     pairs = in_run[:-1] & in_run[1:]

@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 import opencc
 
+from search.normalize import code_points
+
 _OPENCC_DIR = Path(opencc.__file__).parent
 # OpenCC's own list of sentence separators (from its PhraseExtract.cpp).
 _SEPARATORS = opencc.OpenCC().split_chars_re
@@ -47,10 +49,6 @@ class _Table:
 
 def _pair_codes(points: np.ndarray) -> np.ndarray:
     return (points[:-1].astype(np.int64) << 21) | points[1:].astype(np.int64)
-
-
-def _code_points(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 @functools.cache
@@ -90,7 +88,7 @@ def _occurrences(text: str, table: _Table) -> tuple[np.ndarray, np.ndarray]:
         starts.append(ones)
         lengths.append(np.ones(len(ones), dtype=np.int64))
     if len(text) >= 2 and len(table.pair_codes):
-        pairs = _pair_codes(_code_points(text))
+        pairs = _pair_codes(code_points(text))
         codes = table.pair_codes  # sorted: a binary search, not np.isin's sort of both sides per call
         slot = np.minimum(np.searchsorted(codes, pairs), len(codes) - 1)
         known = codes[slot] == pairs

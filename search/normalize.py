@@ -90,6 +90,11 @@ _DELETED = 0xFFFFFFFF  # above every code point: a character the table removes
 _ARRAYS: dict[int, tuple[dict, np.ndarray, bool]] = {}
 
 
+def code_points(text: str) -> np.ndarray:
+    """The code points of ``text`` as ``uint32``, lone surrogates included."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
 def translate(text: str, table: dict[int, int | None]) -> str:
     """``text.translate(table)`` for a table of code points (or None); meant for the module's
     own tables, each of whose arrays is built once and kept."""

@@ -41,7 +41,7 @@ import numpy as np
 
 from search import gazetteer
 from search.gazetteer import Region, Sense
-from search.normalize import is_navigation_line, to_simplified
+from search.normalize import code_points, is_navigation_line, to_simplified
 
 # Where a mention stands, and what it weighs there.
 # A dateline (新华社北京5月12日电) says where the report was filed, not what it
@@ -222,10 +222,7 @@ def _find_names(text: str) -> Iterator[tuple[str, int]]:
 
 def _possible_starts(text: str, starts: np.ndarray) -> list[int]:
     """The offsets in ``text`` whose two characters begin some name, in order."""
-    try:
-        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    except UnicodeEncodeError:  # lone surrogates: every offset is a possible start
-        return list(range(len(text) - 1))
+    points = code_points(text).astype(np.int64)  # a lone surrogate begins no name
     pairs = (points[:-1] << 21) | points[1:]
     found = np.searchsorted(starts, pairs)
     found[found == len(starts)] = 0
