@@ -128,6 +128,23 @@ def test_a_killed_build_leaves_the_previous_index_and_the_next_run_completes(tmp
     assert wait_for_no_orphans(index_dir) == []  # orphaned workers notice their parent is gone and stop
 
 
+def test_an_orphaned_worker_stops_even_when_its_result_pipe_is_full_and_its_batch_fails(tmp_path):
+    # The race a clone CI run lost: the next run cleared a killed run's batch
+    # files while its worker still read them, and the worker, failing with a
+    # full result pipe that nobody read, waited for its feeder thread forever.
+    index_dir = tmp_path / "ix"
+    main = subprocess.Popen([sys.executable, str(ROOT / "tests" / "orphaned_worker_run.py"), str(index_dir)],
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert main.stdout.readline() == "ready\n"
+        main.kill()
+        main.wait()
+        assert wait_for_no_orphans(index_dir, timeout=30) == []
+    finally:
+        main.stdout.close()
+        subprocess.run(["pkill", "-9", "-f", str(index_dir)])  # a worker the old code left behind
+
+
 def test_the_default_commit_interval_is_20000_documents():
     import inspect
 

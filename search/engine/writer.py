@@ -49,6 +49,9 @@ class _Returned(NamedTuple):
     items: list
 
 
+_IDLE = object()  # no job came within the wait
+
+
 class _PreparingTask(SubWriterTask):
     """A sub-writer process that prepares records before adding them."""
 
@@ -57,11 +60,22 @@ class _PreparingTask(SubWriterTask):
         self.preparer = preparer
         self.lock_fd = lock_fd
         self.failures: list[LoadError] = []
+        self.main_pid = os.getpid()  # __init__ runs in the main process, before the fork
+
+    def orphaned(self) -> bool:
+        """Whether the main process is gone (killed): nobody reads our results any more."""
+        return os.getppid() != self.main_pid
 
     def run(self):
         try:
             self._run()
         except BaseException as error:
+            if self.orphaned():
+                # Our inputs may have been cleared away by the next run. Leave
+                # without a word: a normal exit joins the result queue's feeder
+                # thread, which waits forever on a pipe nobody reads once it is
+                # full, and the process would never end.
+                os._exit(1)
             # Tell the main process why, so that its message names the cause
             # ("disk full") instead of "a worker died".
             code = getattr(error, "errno", None)
@@ -82,17 +96,19 @@ class _PreparingTask(SubWriterTask):
                 pass
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = GroupingSegmentWriter(ix, _lk=False, **self.kwargs)
-        parent = os.getppid()
         while True:
             try:
                 job = self.jobqueue.get(timeout=1.0)
             except queue.Empty:
-                if os.getppid() != parent:
-                    # The main process was killed: stop and write nothing. Not
-                    # writer.cancel(): that deletes the index's shared temp
-                    # folder, which the next run may already be using. Our
-                    # leftovers go when that run finishes.
-                    os._exit(0)
+                job = _IDLE
+            if self.orphaned():
+                # The main process was killed: stop at once, writing nothing
+                # (the jobs still queued would be lost anyway; os._exit for the
+                # reason in run()). Not writer.cancel(): that deletes the
+                # index's shared temp folder, which the next run may already be
+                # using. Our leftovers go when that run finishes.
+                os._exit(0)
+            if job is _IDLE:
                 continue
             if job is None:
                 break
