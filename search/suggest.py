@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from search.engine.fixes import scanning_terms
 from search.normalize import normalize_for_search
 
 MAX_PREFIX_CHARS = 20
@@ -67,9 +68,11 @@ class WordTable:
         for fieldname in WORD_FIELDS:
             counts: dict[str, int] = {}
             for leaf, _ in reader.leaf_readers():
-                for term, info in leaf.iter_field(fieldname):
-                    word = term.decode("utf-8") if isinstance(term, bytes) else term
-                    counts[word] = counts.get(word, 0) + info.doc_frequency()  # segments hold other documents
+                with scanning_terms(leaf):
+                    for term, info in leaf.iter_field(fieldname):
+                        word = term.decode("utf-8") if isinstance(term, bytes) else term
+                        # Summed: the segments hold other documents.
+                        counts[word] = counts.get(word, 0) + info.doc_frequency()
             fields.append(counts)
         merged = fields[0]
         for word, count in fields[1].items():

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from search.engine.fixes import scanning_terms
 from search.engine.postings import _leaf_postings
 from search.request import FACETS
 from search.script import TRADITIONAL, text_script
@@ -91,12 +92,13 @@ def _term_docs(leaf, fieldname: str) -> tuple[list[str], list[np.ndarray]]:
     """A segment's terms of a field and the documents of each (deleted ones may be
     among them: the reader's live mask drops them)."""
     values, postings = [], []
-    for term, info in leaf.iter_field(fieldname):
-        values.append(term.decode("utf-8") if isinstance(term, bytes) else term)
-        if info.doc_frequency() == 1:  # an id, a rare value: the term's one document is in its info
-            postings.append(np.array([info.min_id()], dtype=np.int64))
-        else:
-            postings.append(_leaf_postings(leaf.postings(fieldname, term))[0])
+    with scanning_terms(leaf):
+        for term, info in leaf.iter_field(fieldname):
+            values.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+            if info.doc_frequency() == 1:  # an id, a rare value: the term's one document is in its info
+                postings.append(np.array([info.min_id()], dtype=np.int64))
+            else:
+                postings.append(_leaf_postings(leaf.postings(fieldname, term))[0])
     return values, postings
 
 

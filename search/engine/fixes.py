@@ -25,6 +25,8 @@ as a reader maps them (POSIX).
 
 from __future__ import annotations
 
+import contextlib
+import mmap
 import os
 
 from whoosh.codec import base, whoosh3
@@ -90,20 +92,70 @@ class MappedPart:
 class _MappedBufferFile(BufferFile):
     """Whoosh's ``BufferFile`` without the ``BytesIO`` copy of the whole part."""
 
-    def __init__(self, buf, name=None, onclose=None):
+    def __init__(self, buf, name=None, onclose=None, source=None, base=0):
         super().__init__(b"", name=name, onclose=onclose)
         self._buf = buf
         self.file = MappedPart(buf)
+        self._source, self._base = source, base  # the segment's map and where this part starts in it
+
+    def will_need(self, start: int, length: int) -> None:
+        """Ask the kernel to read bytes ``start`` to ``start + length`` of this part now,
+        in one request, before they are touched (a hint: it may do nothing)."""
+        if self._source is None or length <= 0:
+            return
+        begin = self._base + start
+        aligned = begin - begin % mmap.PAGESIZE  # madvise takes whole pages
+        end = min(begin + length, len(self._source))
+        with contextlib.suppress(OSError, ValueError):
+            self._source.madvise(mmap.MADV_WILLNEED, aligned, end - aligned)
+
+    def advise(self, option: int) -> None:
+        """``madvise`` this whole part (the pages it touches) with ``option``."""
+        if self._source is None or not len(self._buf):
+            return
+        aligned = self._base - self._base % mmap.PAGESIZE
+        end = min(self._base + len(self._buf), len(self._source))
+        with contextlib.suppress(OSError, ValueError):
+            self._source.madvise(option, aligned, end - aligned)
+
+
+@contextlib.contextmanager
+def scanning_terms(leaf):
+    """While a loop reads a segment's term table in order (``iter_field``), the kernel
+    reads ahead in it as it does by default; afterwards the table is a table of
+    scattered probes again."""
+    terms = getattr(getattr(leaf, "_terms", None), "_dbfile", None)
+    if not hasattr(terms, "advise") or not hasattr(mmap, "MADV_RANDOM"):
+        yield
+        return
+    terms.advise(mmap.MADV_NORMAL)
+    try:
+        yield
+    finally:
+        terms.advise(mmap.MADV_RANDOM)
 
 
 class _MappedCompoundStorage(CompoundStorage):
     """A compound file whose parts are read in place from its memory map."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self._source is not None and hasattr(mmap, "MADV_RANDOM"):
+            # Searching reads a segment at scattered places (a term-table
+            # probe, a posting list, a document's stored fields), and by
+            # default every page fault on a cold map reads ahead up to the
+            # disk's read_ahead_kb (8 MB on this machine): 400 scattered
+            # faults took 1.4 s instead of 33 ms. A posting list is read whole
+            # and is asked for as one range instead (``will_need``).
+            with contextlib.suppress(OSError):
+                self._source.madvise(mmap.MADV_RANDOM)
+
     def open_file(self, name, *args, **kwargs):
         if self._source is None or self.is_closed:
             return super().open_file(name, *args, **kwargs)
         offset, length = self.range(name)
-        return _MappedBufferFile(memoryview(self._source)[offset : offset + length], name=name)
+        view = memoryview(self._source)[offset : offset + length]
+        return _MappedBufferFile(view, name=name, source=self._source, base=offset)
 
 
 def _open_compound_file(self, storage):

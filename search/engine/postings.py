@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 _BLOCK_READER = ("_read_data", "_goto", "_nextoffset", "_lastblock", "_data")
@@ -59,14 +60,31 @@ def _leaf_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(id_parts), np.concatenate(weight_parts)
 
 
+def _ask_for_postings(segment, fieldname: str, text: str) -> bool:
+    """Whether ``segment`` holds the term; if it does, its posting bytes are asked of the
+    kernel in one request (segments are mapped for scattered reads: ``fixes``)."""
+    try:
+        info = segment.term_info(fieldname, text)
+    except TermNotFound:
+        return False
+    postfile = getattr(getattr(segment, "_terms", None), "_postfile", None)
+    if getattr(info, "_inlined", None) is None and hasattr(postfile, "will_need"):
+        length = info._length  # W3TermInfo.from_bytes leaves it as struct.unpack's 1-tuple
+        postfile.will_need(info._offset, length[0] if isinstance(length, tuple) else length)
+    return True
+
+
 def read_postings(reader, fieldname: str, text: str) -> Postings:
     """A term's postings over every segment of ``reader``."""
     docs, weights = [], []
-    for segment, offset in reader.leaf_readers():
-        if (fieldname, text) in segment:
-            ids, segment_weights = _leaf_postings(segment.postings(fieldname, text))
-            docs.append(ids + offset)
-            weights.append(segment_weights)
+    # Every segment's range is asked for before any is read, so that on a cold
+    # file cache the disk reads them in one go, not one segment at a time.
+    holding = [(segment, offset) for segment, offset in reader.leaf_readers()
+               if _ask_for_postings(segment, fieldname, text)]  # fmt: skip
+    for segment, offset in holding:
+        ids, segment_weights = _leaf_postings(segment.postings(fieldname, text))
+        docs.append(ids + offset)
+        weights.append(segment_weights)
     if not docs:
         return Postings(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
     return Postings(np.concatenate(docs).astype(np.int32), np.concatenate(weights).astype(np.float32))
@@ -75,10 +93,15 @@ def read_postings(reader, fieldname: str, text: str) -> Postings:
 def read_lengths(reader, fieldname: str, size: int) -> np.ndarray:
     """Every document's length of a field as Whoosh scores it (byte-quantized)."""
     lengths = np.zeros(size, dtype=np.float64)
+    columns = []
     for segment, offset in reader.leaf_readers():
-        count = segment.doc_count_all()
         column = getattr(segment, "_perdoc", None)
         column = column._cached_reader(f"_{fieldname}_len", _lengths_column()) if column else None
+        if column is not None and hasattr(column, "_basepos") and hasattr(column._dbfile, "will_need"):
+            column._dbfile.will_need(column._basepos, column._count)  # every segment's, then read
+        columns.append((segment, offset, column))
+    for segment, offset, column in columns:
+        count = segment.doc_count_all()
         if column is not None and hasattr(column, "_basepos"):  # one byte per document
             raw = np.frombuffer(column._dbfile.get(column._basepos, column._count), dtype=np.uint8)
             lengths[offset : offset + len(raw)] = _BYTE_LENGTHS[raw]
