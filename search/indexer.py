@@ -31,6 +31,7 @@ from search.analysis import character_gram_keys, index_terms
 from search.analysis_version import AnalysisVersionError, version_mismatch, write_analysis_version
 from search.document import Document, content_hash, id_problem
 from search.engine.column_store import store_columns
+from search.engine.fixes import reading_through
 from search.engine.segment_writer import GroupingSegmentWriter
 from search.engine.writer import Prepared, PreparingWriter
 from search.extract import extract_metadata
@@ -266,7 +267,7 @@ def remove_leftovers(ix: whoosh_index.Index, temp: Iterable[Path] = (), keep: It
 
 def known_documents(ix: whoosh_index.Index) -> dict[str, str]:
     """``{id: content hash}`` of every live document, read from the term index."""
-    with ix.reader() as reader:
+    with ix.reader() as reader, reading_through(reader):
         hash_of_doc: dict[int, str] = {}
         for term in reader.lexicon("content_hash"):
             for docnum in reader.postings("content_hash", term).all_ids():

@@ -43,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
+from search.engine.fixes import reading_through
 from search.normalize import _is_copyright, _is_editor, _is_navigation, normalize_for_search
 
 NUM_PERM = 128
@@ -819,10 +820,11 @@ def _split(values: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:
 def _live_ids(reader) -> dict[str, int]:
     """``{id: document number}`` of the live documents, from the id terms (no stored text read)."""
     found = {}
-    for term in reader.lexicon("id"):
-        for docnum in reader.postings("id", term).all_ids():
-            if not reader.is_deleted(docnum):
-                found[term.decode("utf-8")] = docnum
+    with reading_through(reader):
+        for term in reader.lexicon("id"):
+            for docnum in reader.postings("id", term).all_ids():
+                if not reader.is_deleted(docnum):
+                    found[term.decode("utf-8")] = docnum
     return found
 
 

@@ -364,7 +364,7 @@ def test_segments_are_mapped_for_scattered_reads(tmp_path):
     from conftest import SEEDS
 
     from search import open_index
-    from search.engine.fixes import scanning_terms
+    from search.engine.fixes import reading_through, scanning_terms
     from search.indexer import index_paths
     from search.suggest import WordTable
 
@@ -379,6 +379,9 @@ def test_segments_are_mapped_for_scattered_reads(tmp_path):
         assert any("rr" not in mapped for mapped in _segment_map_flags(index_dir))
     assert all("rr" in mapped for mapped in _segment_map_flags(index_dir))
     assert WordTable.from_reader(index._searcher().reader()).top("新乡", 5)  # built by such scans
+    assert all("rr" in mapped for mapped in _segment_map_flags(index_dir))
+    with reading_through(index._searcher().reader()):  # a merge, a pass over every id
+        assert not any("rr" in mapped for mapped in _segment_map_flags(index_dir))
     assert all("rr" in mapped for mapped in _segment_map_flags(index_dir))
 
 

@@ -135,6 +135,36 @@ def scanning_terms(leaf):
         terms.advise(mmap.MADV_RANDOM)
 
 
+def _segment_maps(reader) -> list:
+    """The memory maps of ``reader``'s segments (those opened through ``_open_compound_file``)."""
+    maps = []
+    leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+    for leaf, _ in leaves:
+        storage = getattr(leaf, "_storage", None)
+        for part in (storage, *vars(storage).values()) if storage is not None else ():
+            if isinstance(part, _MappedCompoundStorage) and part._source is not None:
+                maps.append(part._source)
+                break
+    return maps
+
+
+@contextlib.contextmanager
+def reading_through(reader):
+    """While a loop reads ``reader``'s segments from start to end (a merge, a pass over
+    every id), the kernel reads ahead in them as by default; afterwards the maps are
+    maps of scattered probes again."""
+    maps = _segment_maps(reader) if hasattr(mmap, "MADV_RANDOM") else []
+    for source in maps:
+        with contextlib.suppress(OSError, ValueError):
+            source.madvise(mmap.MADV_NORMAL)
+    try:
+        yield
+    finally:
+        for source in maps:
+            with contextlib.suppress(OSError, ValueError):
+                source.madvise(mmap.MADV_RANDOM)
+
+
 class _MappedCompoundStorage(CompoundStorage):
     """A compound file whose parts are read in place from its memory map."""
 

@@ -720,6 +720,12 @@ class GroupingSegmentWriter(SegmentWriter):
         self.docnum = self.docbase
         self._added = False
 
+    def add_reader(self, reader) -> None:
+        # A merge reads the segment from start to end: read ahead in it (the
+        # maps are advised for a search's scattered reads otherwise).
+        with fixes.reading_through(reader):
+            super().add_reader(reader)
+
     def commit(self, mergetype=None, optimize=None, merge=None):
         # SegmentWriter.commit, plus the sealed segments.
         self._check_state()
