@@ -20,6 +20,7 @@ from search import keywords, kwic, results, trends
 from search.analysis import distinct_words, is_word
 from search.engine import execute
 from search.engine.evaluate import Evaluation
+from search.engine.stored import read_ahead
 from search.plan import is_stop_word
 from search.request import COUNTS, QueryError, check_choice, check_paging
 from search.searcher import SearchIndex
@@ -187,7 +188,7 @@ def export_rows(
     stories = index._story_column(searcher)
 
     def rows() -> Iterator[dict[str, Any]]:
-        for number, docnum in enumerate(order.tolist()):
+        for number, docnum in enumerate(read_ahead(searcher, order.tolist())):
             stored = searcher.stored_fields(docnum)
             row = results.document_summary(stored)
             story = int(stories.story_ids[stories.codes[docnum]])
@@ -229,7 +230,7 @@ def concordance(
     collected: list[kwic.KwicLine] = []
     wanted = kwic.MAX_LINES if sort != "document" else page * per_page
     scanned = occurrences = 0
-    for docnum in order[:MAX_SCANNED].tolist():
+    for docnum in read_ahead(searcher, order[:MAX_SCANNED].tolist()):
         lines = kwic.document_lines(searcher.stored_fields(docnum), matched.terms, width)
         scanned += 1
         occurrences += len(lines)
@@ -296,7 +297,7 @@ def _candidates(matched: Matched, sample: np.ndarray) -> dict[str, int]:
     """Content words of the sampled documents and in how many of them each occurs."""
     searcher = matched.match.searcher
     counted: Counter[str] = Counter()
-    for docnum in sample.tolist():
+    for docnum in read_ahead(searcher, sample.tolist()):
         counted.update(distinct_words(searcher.stored_fields(docnum).get("body", "")))
     # Filter the distinct words once, not every occurrence (a third of the time).
     least = min(keywords.MIN_SAMPLE_DF, max(1, len(sample) // 20))

@@ -423,3 +423,43 @@ def test_a_terms_posting_bytes_are_asked_for_exactly(tmp_path):
                 multiblock += blocks > 1
         assert not _ask_for_postings(segment, "body", "不在索引里的词")
     assert checked > 100 and multiblock > 5, (checked, multiblock)
+
+
+def test_stored_bytes_are_asked_for_a_window_of_documents_at_a_time(tmp_path):
+    from conftest import synthetic_articles
+
+    from search import open_index
+    from search.engine import stored as stored_module
+    from search.indexer import index_paths
+
+    index_dir = tmp_path / "ix"
+    index_paths([synthetic_articles(tmp_path / "many.jsonl", 600)], index_dir, procs=2)
+    searcher = open_index(index_dir)._searcher()
+    texts = stored_module.StoredTexts(searcher)
+    assert len(texts.leaves) >= 2
+    asked: dict[int, list[tuple[int, int]]] = {}
+    data_of = {}
+    for number, (_first, _end, column) in enumerate(texts.leaves):
+        data = column
+        while not hasattr(data, "_offsets"):
+            data = data._child
+        data_of[number] = data
+        data._dbfile.will_need = lambda start, length, number=number: asked.setdefault(number, []).append(
+            (start, start + length)
+        )  # records, asks nothing
+    wanted = list(range(1, searcher.doc_count_all(), 3))[::-1]  # any order: a page sorted by date
+    assert list(stored_module.read_ahead(searcher, wanted, texts)) == wanted
+    for number, (first, end, _column) in enumerate(texts.leaves):
+        data = data_of[number]
+        spans = asked.get(number, [])
+        inside = [docnum for docnum in wanted if first <= docnum < end]
+        assert bool(spans) == bool(inside)
+        for docnum in inside:
+            start = data._basepos + data._offsets[docnum - first]
+            stop = start + data._lengths[docnum - first]
+            assert any(low <= start and stop <= high for low, high in spans), docnum
+        assert all(data._basepos <= low < high <= data._basepos + data._length for low, high in spans)
+        assert len(spans) < len(inside)  # neighbours share a range
+    assert [fields["id"] for fields in map(texts.fields, wanted)] == [
+        searcher.stored_fields(docnum)["id"] for docnum in wanted
+    ]

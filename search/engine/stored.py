@@ -3,7 +3,9 @@ check of quoted texts against the stored title and body (``documents_holding``).
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -24,11 +26,53 @@ class StoredTexts:
             column = perdoc._cached_reader("_stored", _stored_column()) if perdoc is not None else None
             self.leaves.append((offset, offset + segment.doc_count_all(), column))
 
+    def ask_for(self, docnums: list[int]) -> None:
+        """Ask the kernel for the stored bytes of ``docnums`` (ascending), before they are read:
+        a segment is mapped for scattered reads (``fixes``), and a check of thousands of
+        candidates would otherwise wait for each one's page in turn. Nearby documents are
+        asked for as one range."""
+        for first, end, column in self.leaves:
+            inside = docnums[bisect.bisect_left(docnums, first) : bisect.bisect_left(docnums, end)]
+            if not inside:
+                continue
+            data = column
+            while data is not None and not hasattr(data, "_offsets"):  # pickled, compressed, bytes
+                data = getattr(data, "_child", None)
+            will_need = getattr(getattr(data, "_dbfile", None), "will_need", None)
+            if will_need is None:
+                continue
+            span = None
+            for docnum in inside:
+                start = data._basepos + data._offsets[docnum - first]
+                stop = start + data._lengths[docnum - first]
+                if span is not None and start - span[1] <= _NEARBY:
+                    span[1] = max(span[1], stop)
+                    continue
+                if span is not None:
+                    will_need(span[0], span[1] - span[0])
+                span = [start, stop]
+            if span is not None:
+                will_need(span[0], span[1] - span[0])
+
     def fields(self, docnum: int) -> dict[str, Any]:
         for first, end, column in self.leaves:
             if first <= docnum < end and column is not None:
                 return column[docnum - first] or {}
         return self.searcher.stored_fields(docnum)
+
+
+_NEARBY = 64 * 1024  # bytes between two documents' texts below which one range holds both
+_AHEAD = 1024  # candidates asked for at a time, ahead of the ones being read
+
+
+def read_ahead(searcher, docnums: list[int], stored: StoredTexts | None = None) -> Iterator[int]:
+    """``docnums`` in their order, for a loop that reads each one's stored fields: the
+    stored bytes are asked for ``_AHEAD`` documents at a time, before they are read."""
+    stored = stored or StoredTexts(searcher)
+    for start in range(0, len(docnums), _AHEAD):
+        window = docnums[start : start + _AHEAD]
+        stored.ask_for(sorted(window))
+        yield from window
 
 
 def _stored_column():
@@ -45,7 +89,7 @@ def documents_holding(searcher, needles: list[tuple], candidates: np.ndarray) ->
     stored = StoredTexts(searcher)
     patterns = [bounded_pattern(needle[0]) if needle[2:] and needle[2] else None for needle in needles]
     kept: list[list[int]] = [[] for _ in needles]
-    for docnum in np.flatnonzero(candidates.any(axis=0)).tolist():
+    for docnum in read_ahead(searcher, np.flatnonzero(candidates.any(axis=0)).tolist(), stored):
         fields = stored.fields(docnum)
         texts = (fields.get("title") or "", fields.get("body") or "")
         normalized = None
@@ -73,7 +117,7 @@ def documents_meeting(
     (``search.proximity``), each read once."""
     stored = StoredTexts(searcher)
     kept = []
-    for docnum in np.flatnonzero(candidates).tolist():
+    for docnum in read_ahead(searcher, np.flatnonzero(candidates).tolist(), stored):
         fields = stored.fields(docnum)
         texts = tuple(normalize_for_search(fields.get(name) or "") for name in ("title", "body"))
         if satisfies(condition, needles, texts):
