@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,29 @@ def _t2s_tables() -> tuple[dict[int, str], re.Pattern[str] | None, dict[str, str
     return translate_table, pattern, exceptions
 
 
+def _recent(function: Callable[[str], str]) -> Callable[[str], str]:
+    """``function`` remembering its last ``_RECENT`` results for texts up to ``_RECENT_CHARS``.
+
+    Indexing converts the same text several times, each time for another
+    reader of it (the footer check, the region scan, the postings, the story
+    signature, the topics): in 1,000 xwlb articles 7,471 of 17,079 conversions
+    were of a text converted before. A conversion is a pure function of the text.
+    """
+    remembered = functools.lru_cache(maxsize=_RECENT)(function)
+
+    @functools.wraps(function)
+    def converted(text: str) -> str:
+        return remembered(text) if len(text) <= _RECENT_CHARS else function(text)
+
+    converted.cache_clear = remembered.cache_clear  # type: ignore[attr-defined]
+    return converted
+
+
+_RECENT = 64
+_RECENT_CHARS = 100_000  # a 50 MB file is not kept twice over
+
+
+@_recent
 def to_simplified(text: str) -> str:
     """Traditional to Simplified (OpenCC ``t2s``), keeping the length exactly."""
     _, pattern, exceptions = _t2s_tables()
@@ -204,6 +228,7 @@ VARIANT_FOLDS = _variant_folds()
 _SEARCH_TABLE = {**_ASCII_UPPER, **{ord(variant): ord(folded) for variant, folded in VARIANT_FOLDS.items()}}
 
 
+@_recent
 def normalize_for_search(text: str) -> str:
     """The form the analyzer and the verbatim matcher see: Simplified, ASCII
     lower-cased, variants folded (著 as 着); the length never changes.
@@ -211,20 +236,9 @@ def normalize_for_search(text: str) -> str:
     ``str.lower`` is not used because it can change length (``İ`` becomes two
     characters); only ASCII letters are folded, so offsets still line up.
     """
-    last = _LAST_NORMALIZED
-    if last[0] is text:
-        return last[1]
     _, pattern, _ = _t2s_tables()
     _, searched, exceptions = _full_tables()
-    normalized = _convert(text, searched, pattern, exceptions)
-    globals()["_LAST_NORMALIZED"] = (text, normalized)
-    return normalized
-
-
-# The last text normalized and its form: indexing normalizes a body for its
-# postings and again for its story signature (``search.stories``), the same
-# string object; the tuple holds the text, so its identity cannot be reused.
-_LAST_NORMALIZED: tuple[str | None, str] = (None, "")
+    return _convert(text, searched, pattern, exceptions)
 
 
 # ---------------------------------------------------------------------------
