@@ -82,7 +82,7 @@ def _recent(function: Callable[[str], str]) -> Callable[[str], str]:
 
 
 _RECENT = 64
-_RECENT_CHARS = 100_000  # a 50 MB file is not kept twice over
+_RECENT_CHARS = 20_000  # an article; a longer text (a 50 MB file) is not kept twice over
 
 
 @_recent

@@ -30,6 +30,7 @@ def preparer(record: str):
         while not FLAG.exists():  # the main process has stopped reading results
             time.sleep(0.05)
         return Prepared({"id": "big"}, "x" * 1_000_000)  # a pipe holds 64 KB
+    STARTED.touch()  # the main process waits for this: the job is the worker's, not the queue's
     while os.getppid() == MAIN:  # until the test has killed the main process
         time.sleep(0.05)
     raise FileNotFoundError("the batch file was cleared away by the next run")
@@ -38,10 +39,13 @@ def preparer(record: str):
 if __name__ == "__main__":
     index_dir = Path(sys.argv[1])
     FLAG = index_dir.parent / "main-stopped-reading"
+    STARTED = index_dir.parent / "second-record-started"
     ix = open_or_create(index_dir)
     writer = PreparingWriter(ix, preparer, procs=1, batchsize=1)
     writer.add_record("big")
     writer.add_record("second")
     FLAG.touch()
+    while not STARTED.exists():  # bounded by the test's timeout
+        time.sleep(0.05)
     print("ready", flush=True)
     time.sleep(600)  # bounded: the test kills us long before

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -142,7 +144,9 @@ def test_an_orphaned_worker_stops_even_when_its_result_pipe_is_full_and_its_batc
         assert wait_for_no_orphans(index_dir, timeout=30) == []
     finally:
         main.stdout.close()
-        subprocess.run(["pkill", "-9", "-f", str(index_dir)])  # a worker the old code left behind
+        for pid in wait_for_no_orphans(index_dir, timeout=0):  # a worker the old code left behind
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGKILL)
 
 
 def test_the_default_commit_interval_is_20000_documents():

@@ -463,3 +463,85 @@ def test_stored_bytes_are_asked_for_a_window_of_documents_at_a_time(tmp_path):
     assert [fields["id"] for fields in map(texts.fields, wanted)] == [
         searcher.stored_fields(docnum)["id"] for docnum in wanted
     ]
+
+
+def test_without_madvise_searching_reads_as_before(tmp_path, monkeypatch):
+    # Windows' mmap has no madvise: the hints are skipped, nothing fails.
+    import mmap
+
+    from conftest import SEEDS
+
+    from search import open_index
+    from search.indexer import index_paths
+
+    index_dir = tmp_path / "ix"
+    index_paths([SEEDS], index_dir, procs=1)
+    queries = ("新乡", '"新乡市"', "新乡 NEAR/5 发展")
+    advised = open_index(index_dir)
+    expected = [advised.search(query)["total"] for query in queries]
+    for name in ("MADV_RANDOM", "MADV_NORMAL", "MADV_WILLNEED"):
+        monkeypatch.delattr(mmap, name)
+    index = open_index(index_dir)
+    assert [index.search(query)["total"] for query in queries] == expected and expected[0] == 2
+    assert index.suggest("新乡")
+
+
+class _AdviceSpy:
+    """A segment's map whose advice is passed on and checked: a range the kernel would
+    refuse (unaligned, past the end) is recorded instead of being suppressed."""
+
+    def __init__(self, source):
+        self.source, self.calls, self.refused = source, [], []
+
+    def __len__(self):
+        return len(self.source)
+
+    def madvise(self, option, start=0, length=0):
+        import mmap
+
+        self.calls.append((option, start, length))
+        if start % mmap.PAGESIZE or start + length > len(self.source) or length <= 0:
+            self.refused.append((option, start, length))
+        self.source.madvise(option, start, length)
+
+
+def test_the_advice_given_is_advice_the_kernel_takes(tmp_path):
+    import mmap
+
+    from conftest import synthetic_articles
+
+    from search import open_index
+    from search.engine.postings import read_lengths, read_postings
+    from search.engine.stored import StoredTexts, read_ahead
+    from search.indexer import index_paths
+
+    index_dir = tmp_path / "ix"
+    index_paths([synthetic_articles(tmp_path / "many.jsonl", 300)], index_dir, procs=1)
+    searcher = open_index(index_dir)._searcher()
+    reader = searcher.reader()
+    stored = StoredTexts(searcher)
+
+    def read_everything():
+        for text in ("样本", "文章", "新乡"):
+            assert len(read_postings(reader, "body", text).docs)
+        assert read_lengths(reader, "body", reader.doc_count_all()).any()
+        assert len(list(read_ahead(searcher, list(range(reader.doc_count_all())), stored)))
+
+    read_everything()  # opens every part read, so that its map can be watched
+    parts = []
+    for segment, _ in reader.leaf_readers():
+        parts += [segment._terms._postfile, segment._terms._dbfile]
+        for column in segment._perdoc._readers.values():
+            while column is not None and not hasattr(column, "_dbfile"):
+                column = getattr(column, "_child", None)
+            if column is not None:
+                parts.append(column._dbfile)
+    spies: dict[int, _AdviceSpy] = {}
+    for part in parts:
+        if getattr(part, "_source", None) is not None:
+            part._source = spies.setdefault(id(part._source), _AdviceSpy(part._source))
+    read_everything()
+    spies = list(spies.values())
+    calls = [call for spy in spies for call in spy.calls]
+    assert any(option == mmap.MADV_WILLNEED for option, _, _ in calls)
+    assert [refused for spy in spies for refused in spy.refused] == []

@@ -101,38 +101,52 @@ class _MappedBufferFile(BufferFile):
     def will_need(self, start: int, length: int) -> None:
         """Ask the kernel to read bytes ``start`` to ``start + length`` of this part now,
         in one request, before they are touched (a hint: it may do nothing)."""
-        if self._source is None or length <= 0:
+        if self._source is None or length <= 0 or not can_advise():
             return
         begin = self._base + start
         aligned = begin - begin % mmap.PAGESIZE  # madvise takes whole pages
-        end = min(begin + length, len(self._source))
         with contextlib.suppress(OSError, ValueError):
+            end = min(begin + length, len(self._source))
             self._source.madvise(mmap.MADV_WILLNEED, aligned, end - aligned)
 
     def advise(self, option: int) -> None:
         """``madvise`` this whole part (the pages it touches) with ``option``."""
-        if self._source is None or not len(self._buf):
+        if self._source is None or not len(self._buf) or not can_advise():
             return
         aligned = self._base - self._base % mmap.PAGESIZE
-        end = min(self._base + len(self._buf), len(self._source))
         with contextlib.suppress(OSError, ValueError):
+            end = min(self._base + len(self._buf), len(self._source))
             self._source.madvise(option, aligned, end - aligned)
+
+
+def can_advise() -> bool:
+    """Whether this platform's ``mmap`` takes advice (not on Windows): without it the
+    hints are skipped and reading is as before."""
+    return hasattr(mmap.mmap, "madvise") and all(
+        hasattr(mmap, name) for name in ("MADV_RANDOM", "MADV_NORMAL", "MADV_WILLNEED")
+    )
 
 
 @contextlib.contextmanager
 def scanning_terms(leaf):
     """While a loop reads a segment's term table in order (``iter_field``), the kernel
-    reads ahead in it as it does by default; afterwards the table is a table of
-    scattered probes again."""
-    terms = getattr(getattr(leaf, "_terms", None), "_dbfile", None)
-    if not hasattr(terms, "advise") or not hasattr(mmap, "MADV_RANDOM"):
+    reads ahead in it (and in its postings) as it does by default; afterwards they
+    are parts of scattered probes again."""
+    terms = getattr(leaf, "_terms", None)
+    # The term table, and the postings: a pass over a facet's terms reads each one's
+    # postings in order (``column_store``).
+    parts = [part for part in (getattr(terms, "_dbfile", None), getattr(terms, "_postfile", None))
+             if hasattr(part, "advise")]  # fmt: skip
+    if not parts or not can_advise():
         yield
         return
-    terms.advise(mmap.MADV_NORMAL)
+    for part in parts:
+        part.advise(mmap.MADV_NORMAL)
     try:
         yield
     finally:
-        terms.advise(mmap.MADV_RANDOM)
+        for part in parts:
+            part.advise(mmap.MADV_RANDOM)
 
 
 def _segment_maps(reader) -> list:
@@ -142,8 +156,9 @@ def _segment_maps(reader) -> list:
     for leaf, _ in leaves:
         storage = getattr(leaf, "_storage", None)
         for part in (storage, *vars(storage).values()) if storage is not None else ():
-            if isinstance(part, _MappedCompoundStorage) and part._source is not None:
-                maps.append(part._source)
+            source = getattr(part, "_source", None)  # gone once the storage is closed
+            if isinstance(part, _MappedCompoundStorage) and source is not None:
+                maps.append(source)
                 break
     return maps
 
@@ -153,7 +168,7 @@ def reading_through(reader):
     """While a loop reads ``reader``'s segments from start to end (a merge, a pass over
     every id), the kernel reads ahead in them as by default; afterwards the maps are
     maps of scattered probes again."""
-    maps = _segment_maps(reader) if hasattr(mmap, "MADV_RANDOM") else []
+    maps = _segment_maps(reader) if can_advise() else []
     for source in maps:
         with contextlib.suppress(OSError, ValueError):
             source.madvise(mmap.MADV_NORMAL)
@@ -170,7 +185,7 @@ class _MappedCompoundStorage(CompoundStorage):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self._source is not None and hasattr(mmap, "MADV_RANDOM"):
+        if self._source is not None and can_advise():
             # Searching reads a segment at scattered places (a term-table
             # probe, a posting list, a document's stored fields), and by
             # default every page fault on a cold map reads ahead up to the

@@ -68,7 +68,8 @@ def _ask_for_postings(segment, fieldname: str, text: str) -> bool:
     except TermNotFound:
         return False
     postfile = getattr(getattr(segment, "_terms", None), "_postfile", None)
-    if getattr(info, "_inlined", None) is None and hasattr(postfile, "will_need"):
+    inlined = getattr(info, "is_inlined", lambda: True)()  # unknown term infos: nothing asked
+    if not inlined and hasattr(postfile, "will_need"):
         length = info._length  # W3TermInfo.from_bytes leaves it as struct.unpack's 1-tuple
         postfile.will_need(info._offset, length[0] if isinstance(length, tuple) else length)
     return True

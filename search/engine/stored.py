@@ -63,16 +63,20 @@ class StoredTexts:
 
 _NEARBY = 64 * 1024  # bytes between two documents' texts below which one range holds both
 _AHEAD = 1024  # candidates asked for at a time, ahead of the ones being read
+_FIRST_WINDOW = 64  # the first window; each next one twice the last, up to _AHEAD
 
 
 def read_ahead(searcher, docnums: list[int], stored: StoredTexts | None = None) -> Iterator[int]:
     """``docnums`` in their order, for a loop that reads each one's stored fields: the
-    stored bytes are asked for ``_AHEAD`` documents at a time, before they are read."""
+    stored bytes are asked for a window of documents at a time (64, 128, ... up to
+    ``_AHEAD``), before they are read."""
     stored = stored or StoredTexts(searcher)
-    for start in range(0, len(docnums), _AHEAD):
-        window = docnums[start : start + _AHEAD]
+    start, size = 0, _FIRST_WINDOW  # growing: a loop that stops early asked for little
+    while start < len(docnums):
+        window = docnums[start : start + size]
         stored.ask_for(sorted(window))
         yield from window
+        start, size = start + size, min(2 * size, _AHEAD)
 
 
 def _stored_column():

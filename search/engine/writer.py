@@ -60,13 +60,16 @@ class _PreparingTask(SubWriterTask):
         self.preparer = preparer
         self.lock_fd = lock_fd
         self.failures: list[LoadError] = []
-        self.main_pid = os.getpid()  # __init__ runs in the main process, before the fork
+        self.watched_parent: int | None = None  # our parent process, as the worker first sees it
 
     def orphaned(self) -> bool:
         """Whether the main process is gone (killed): nobody reads our results any more."""
-        return os.getppid() != self.main_pid
+        return os.getppid() != self.watched_parent
 
     def run(self):
+        # Read in the worker, not in __init__: under a start method other than
+        # fork (forkserver, Python 3.14's default) the parent is not the main process.
+        self.watched_parent = os.getppid()
         try:
             self._run()
         except BaseException as error:
