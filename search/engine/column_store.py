@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from search.engine.fixes import scanning_terms
-from search.engine.postings import _leaf_postings
+from search.engine.postings import _ask_for_postings, _leaf_postings
 from search.request import FACETS
 from search.script import TRADITIONAL, text_script
 
@@ -98,6 +98,7 @@ def _term_docs(leaf, fieldname: str) -> tuple[list[str], list[np.ndarray]]:
             if info.doc_frequency() == 1:  # an id, a rare value: the term's one document is in its info
                 postings.append(np.array([info.min_id()], dtype=np.int64))
             else:
+                _ask_for_postings(leaf, fieldname, term)  # read in order, asked for as one range
                 postings.append(_leaf_postings(leaf.postings(fieldname, term))[0])
     return values, postings
 

@@ -130,13 +130,13 @@ def can_advise() -> bool:
 @contextlib.contextmanager
 def scanning_terms(leaf):
     """While a loop reads a segment's term table in order (``iter_field``), the kernel
-    reads ahead in it (and in its postings) as it does by default; afterwards they
-    are parts of scattered probes again."""
-    terms = getattr(leaf, "_terms", None)
-    # The term table, and the postings: a pass over a facet's terms reads each one's
-    # postings in order (``column_store``).
-    parts = [part for part in (getattr(terms, "_dbfile", None), getattr(terms, "_postfile", None))
-             if hasattr(part, "advise")]  # fmt: skip
+    reads ahead in it as it does by default; afterwards the table is a table of
+    scattered probes again."""
+    # Only the term table: the suggestion table is built by such a scan while the
+    # server answers searches, whose posting reads stay scattered probes (with the
+    # postings read ahead too, a cold start took a second longer).
+    terms = getattr(getattr(leaf, "_terms", None), "_dbfile", None)
+    parts = [terms] if hasattr(terms, "advise") else []
     if not parts or not can_advise():
         yield
         return
