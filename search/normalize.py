@@ -77,7 +77,6 @@ def _recent(function: Callable[[str], str]) -> Callable[[str], str]:
     def converted(text: str) -> str:
         return remembered(text) if len(text) <= _RECENT_CHARS else function(text)
 
-    converted.cache_clear = remembered.cache_clear  # type: ignore[attr-defined]
     return converted
 
 

@@ -438,19 +438,13 @@ def test_stored_bytes_are_asked_for_a_window_of_documents_at_a_time(tmp_path):
     texts = stored_module.StoredTexts(searcher)
     assert len(texts.leaves) >= 2
     asked: dict[int, list[tuple[int, int]]] = {}
-    data_of = {}
-    for number, (_first, _end, column) in enumerate(texts.leaves):
-        data = column
-        while not hasattr(data, "_offsets"):
-            data = data._child
-        data_of[number] = data
+    for number, data in enumerate(texts.raw):
         data._dbfile.will_need = lambda start, length, number=number: asked.setdefault(number, []).append(
             (start, start + length)
         )  # records, asks nothing
     wanted = list(range(1, searcher.doc_count_all(), 3))[::-1]  # any order: a page sorted by date
     assert list(stored_module.read_ahead(searcher, wanted, texts)) == wanted
-    for number, (first, end, _column) in enumerate(texts.leaves):
-        data = data_of[number]
+    for number, ((first, end, _column), data) in enumerate(zip(texts.leaves, texts.raw, strict=True)):
         spans = asked.get(number, [])
         inside = [docnum for docnum in wanted if first <= docnum < end]
         assert bool(spans) == bool(inside)

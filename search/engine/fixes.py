@@ -101,22 +101,13 @@ class _MappedBufferFile(BufferFile):
     def will_need(self, start: int, length: int) -> None:
         """Ask the kernel to read bytes ``start`` to ``start + length`` of this part now,
         in one request, before they are touched (a hint: it may do nothing)."""
-        if self._source is None or length <= 0 or not can_advise():
-            return
-        begin = self._base + start
-        aligned = begin - begin % mmap.PAGESIZE  # madvise takes whole pages
-        with contextlib.suppress(OSError, ValueError):
-            end = min(begin + length, len(self._source))
-            self._source.madvise(mmap.MADV_WILLNEED, aligned, end - aligned)
+        if length > 0:
+            _advise(self._source, "MADV_WILLNEED", self._base + start, length)
 
-    def advise(self, option: int) -> None:
-        """``madvise`` this whole part (the pages it touches) with ``option``."""
-        if self._source is None or not len(self._buf) or not can_advise():
-            return
-        aligned = self._base - self._base % mmap.PAGESIZE
-        with contextlib.suppress(OSError, ValueError):
-            end = min(self._base + len(self._buf), len(self._source))
-            self._source.madvise(option, aligned, end - aligned)
+    def advise(self, option: str) -> None:
+        """Advise this whole part (the pages it touches): ``option`` names an ``mmap.MADV_*``."""
+        if len(self._buf):
+            _advise(self._source, option, self._base, len(self._buf))
 
 
 def can_advise() -> bool:
@@ -125,6 +116,18 @@ def can_advise() -> bool:
     return hasattr(mmap.mmap, "madvise") and all(
         hasattr(mmap, name) for name in ("MADV_RANDOM", "MADV_NORMAL", "MADV_WILLNEED")
     )
+
+
+def _advise(source, option: str, start: int = 0, length: int | None = None) -> None:
+    """``madvise`` the map ``source`` with ``mmap.<option>`` from ``start`` (down to its page)
+    for ``length`` bytes (None: to the end). A hint: where it cannot be given, nothing."""
+    if source is None or not can_advise():
+        return
+    with contextlib.suppress(OSError, ValueError):  # a closed map, a range the kernel refuses
+        end = len(source) if length is None else min(start + length, len(source))
+        aligned = start - start % mmap.PAGESIZE  # madvise takes whole pages
+        if end > aligned:
+            source.madvise(getattr(mmap, option), aligned, end - aligned)
 
 
 @contextlib.contextmanager
@@ -136,17 +139,14 @@ def scanning_terms(leaf):
     # server answers searches, whose posting reads stay scattered probes (with the
     # postings read ahead too, a cold start took a second longer).
     terms = getattr(getattr(leaf, "_terms", None), "_dbfile", None)
-    parts = [terms] if hasattr(terms, "advise") else []
-    if not parts or not can_advise():
+    if not hasattr(terms, "advise"):
         yield
         return
-    for part in parts:
-        part.advise(mmap.MADV_NORMAL)
+    terms.advise("MADV_NORMAL")
     try:
         yield
     finally:
-        for part in parts:
-            part.advise(mmap.MADV_RANDOM)
+        terms.advise("MADV_RANDOM")
 
 
 def _segment_maps(reader) -> list:
@@ -168,16 +168,14 @@ def reading_through(reader):
     """While a loop reads ``reader``'s segments from start to end (a merge, a pass over
     every id), the kernel reads ahead in them as by default; afterwards the maps are
     maps of scattered probes again."""
-    maps = _segment_maps(reader) if can_advise() else []
+    maps = _segment_maps(reader)
     for source in maps:
-        with contextlib.suppress(OSError, ValueError):
-            source.madvise(mmap.MADV_NORMAL)
+        _advise(source, "MADV_NORMAL")
     try:
         yield
     finally:
         for source in maps:
-            with contextlib.suppress(OSError, ValueError):
-                source.madvise(mmap.MADV_RANDOM)
+            _advise(source, "MADV_RANDOM")
 
 
 class _MappedCompoundStorage(CompoundStorage):
@@ -185,15 +183,13 @@ class _MappedCompoundStorage(CompoundStorage):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self._source is not None and can_advise():
-            # Searching reads a segment at scattered places (a term-table
-            # probe, a posting list, a document's stored fields), and by
-            # default every page fault on a cold map reads ahead up to the
-            # disk's read_ahead_kb (8 MB on this machine): 400 scattered
-            # faults took 1.4 s instead of 33 ms. A posting list is read whole
-            # and is asked for as one range instead (``will_need``).
-            with contextlib.suppress(OSError):
-                self._source.madvise(mmap.MADV_RANDOM)
+        # Searching reads a segment at scattered places (a term-table probe, a
+        # posting list, a document's stored fields), and by default every page
+        # fault on a cold map reads ahead up to the disk's read_ahead_kb (8 MB on
+        # this machine): 400 scattered faults took 1.4 s instead of 33 ms. A
+        # posting list is read whole and is asked for as one range instead
+        # (``will_need``).
+        _advise(self._source, "MADV_RANDOM")
 
     def open_file(self, name, *args, **kwargs):
         if self._source is None or self.is_closed:

@@ -21,25 +21,25 @@ class StoredTexts:
     def __init__(self, searcher):
         self.searcher = searcher
         self.leaves = []  # (first docnum, end docnum, column reader or None)
+        self.raw = []  # per leaf, the column's bytes under its pickling and compression, or None
         for segment, offset in searcher.reader().leaf_readers():
             perdoc = getattr(segment, "_perdoc", None)
             column = perdoc._cached_reader("_stored", _stored_column()) if perdoc is not None else None
             self.leaves.append((offset, offset + segment.doc_count_all(), column))
+            raw = column
+            while raw is not None and not hasattr(raw, "_offsets"):
+                raw = getattr(raw, "_child", None)
+            self.raw.append(raw)
 
     def ask_for(self, docnums: list[int]) -> None:
         """Ask the kernel for the stored bytes of ``docnums`` (ascending), before they are read:
         a segment is mapped for scattered reads (``fixes``), and a check of thousands of
         candidates would otherwise wait for each one's page in turn. Nearby documents are
         asked for as one range."""
-        for first, end, column in self.leaves:
-            inside = docnums[bisect.bisect_left(docnums, first) : bisect.bisect_left(docnums, end)]
-            if not inside:
-                continue
-            data = column
-            while data is not None and not hasattr(data, "_offsets"):  # pickled, compressed, bytes
-                data = getattr(data, "_child", None)
+        for (first, end, _), data in zip(self.leaves, self.raw, strict=True):
             will_need = getattr(getattr(data, "_dbfile", None), "will_need", None)
-            if will_need is None:
+            inside = docnums[bisect.bisect_left(docnums, first) : bisect.bisect_left(docnums, end)]
+            if will_need is None or not inside:
                 continue
             span = None
             for docnum in inside:
