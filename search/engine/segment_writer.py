@@ -36,16 +36,17 @@ segment every ``MAX_SEGMENT_POSTINGS`` and starts another.
 
 from __future__ import annotations
 
+import re
 import zlib
 from array import array
 from itertools import repeat
 from pickle import dumps
 
 import numpy as np
-from whoosh.analysis import IDTokenizer
+from whoosh.analysis import IDTokenizer, KeywordAnalyzer
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3FieldWriter, _lenfield
-from whoosh.formats import Existence
-from whoosh.system import pack_int, pack_ushort
+from whoosh.formats import Existence, Frequency
+from whoosh.system import pack_int, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -686,6 +687,34 @@ def _is_plain_id(field) -> bool:
     return type(field.format) is Existence and type(field.analyzer) is IDTokenizer
 
 
+_COMMA_KEYWORDS = KeywordAnalyzer(commas=True)
+
+
+def _is_comma_keywords(field) -> bool:
+    """A ``fields.KEYWORD(commas=True)`` as built by default: comma-separated, stripped terms."""
+    return type(field.format) is Frequency and field.analyzer == _COMMA_KEYWORDS
+
+
+def _comma_keyword_columns(value: str, weight: float) -> tuple[list[str], list[float], list[bytes], int]:
+    """What ``field.index`` of such a field yields, as columns (terms, weights,
+    values, length): each comma-separated part stripped, counted, in the order
+    first seen; weight ``count * field boost * boost``, value the count packed."""
+    counts: dict[str, int] = {}
+    parts = [part.strip() for part in _COMMA_PARTS.findall(value)]
+    for part in parts:
+        counts[part] = counts.get(part, 0) + 1
+    terms = list(counts)
+    return (
+        terms,
+        [float(count) * weight for count in counts.values()],
+        list(map(pack_uint, counts.values())),
+        len(parts),
+    )
+
+
+_COMMA_PARTS = re.compile("[^,]+")  # the RegexTokenizer of KeywordAnalyzer(commas=True)
+
+
 class GroupingSegmentWriter(SegmentWriter):
     """Whoosh's segment writer with grouped postings and the fast W3 postings writer.
 
@@ -707,6 +736,7 @@ class GroupingSegmentWriter(SegmentWriter):
         self.pool = GroupedPostings()
         self.max_segment_postings = max_segment_postings or MAX_SEGMENT_POSTINGS
         self.sealed_segments: list = []
+        self._comma_fields: dict[str, bool] = {}  # field name -> _is_comma_keywords (an analyzer comparison)
 
     def _seal_segment(self) -> None:
         """Write the documents so far as a finished segment and start a new one."""
@@ -780,6 +810,14 @@ class GroupingSegmentWriter(SegmentWriter):
                         weight = field.format.field_boost * boost
                         add_columns(fieldname, docnum, [value], None if weight == 1.0 else [weight], None)
                         length = 1
+                    elif isinstance(value, str) and self._comma_keywords(fieldname, field):
+                        # What Whoosh's KeywordAnalyzer and Frequency format make of it, without a Token.
+                        terms, weights, values, length = _comma_keyword_columns(
+                            value, field.format.field_boost
+                        )
+                        if boost != 1.0:
+                            weights = [weight * boost for weight in weights]
+                        add_columns(fieldname, docnum, terms, weights, values)
                     else:
                         length = add_terms(fieldname, docnum, field.index(value), boost)
                     if not field.scorable:
@@ -797,6 +835,12 @@ class GroupingSegmentWriter(SegmentWriter):
         self.docnum += 1
         if self.pool.count >= self.max_segment_postings:
             self._seal_segment()
+
+    def _comma_keywords(self, fieldname: str, field) -> bool:
+        known = self._comma_fields.get(fieldname)
+        if known is None:
+            known = self._comma_fields[fieldname] = _is_comma_keywords(field)
+        return known
 
     def _flush_segment(self):
         if not isinstance(self.fieldwriter, W3FieldWriter):

@@ -257,9 +257,13 @@ def tail_lines(text: str, count: int = TAIL_LINES) -> tuple[TailLine, ...]:
             lines.append(line)
             if len(lines) >= count:
                 break
+    if not lines:
+        return ()
+    lines.reverse()
+    # One conversion for all the lines, not one each: conversion keeps the
+    # length, never touches a newline, and no phrase it converts spans one.
     tail = []
-    for line in reversed(lines):
-        simplified = to_simplified(line)
+    for line, simplified in zip(lines, to_simplified("\n".join(lines)).split("\n"), strict=True):
         hinted = any(word in simplified for word in _COPYRIGHT_HINTS)
         tail.append(TailLine(line, simplified, hinted and is_copyright_line(simplified)))
     return tuple(tail)
