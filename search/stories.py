@@ -261,11 +261,15 @@ class _Bands:
         """The rows sharing a key with ``keys``, each once (removed rows too)."""
         found = []
         for run_keys, run_rows in self._runs:
+            if not len(run_keys):  # all its rows dropped
+                continue
             left = np.searchsorted(run_keys, keys, "left")
-            right = np.searchsorted(run_keys, keys, "right")
-            hit = right > left
+            # A key is in the run where its insertion point holds it; only those (a
+            # reprint's few, usually none) need the end of their stretch of rows.
+            hit = run_keys[np.minimum(left, len(run_keys) - 1)] == keys
             if hit.any():
-                for start, end in zip(left[hit].tolist(), right[hit].tolist(), strict=True):
+                right = np.searchsorted(run_keys, keys[hit], "right")
+                for start, end in zip(left[hit].tolist(), right.tolist(), strict=True):
                     found.append(run_rows[start:end])
         recent = self._recent.keys() & keys.tolist()
         if recent:

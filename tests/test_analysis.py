@@ -140,7 +140,8 @@ def _texts(corpus_items: int = 500) -> list[str]:
     from conftest import CORPUS
 
     texts = [clean_text(seed_text(number)) for number in SEEDS]
-    texts += ["", "。", "PM2.5 和 5G 在 2017年", " 高质量发展 ", "中华人民共和国国务院总理"]
+    texts += ["", "。", "PM2.5 和 5G 在 2017年", " 高质量发展 ", "中华人民共和国国务院总理",
+              "TD-LTE、TD-SCDMA 和 4G，哈哈哈哈，2020年12月，COVID-19 疫苗", "乒乓球拍卖完了"]  # fmt: skip
     for name in ("xwlb", "tw_news"):
         path = CORPUS / f"{name}.jsonl.gz"
         if path.exists():
@@ -160,6 +161,20 @@ def test_index_terms_equal_the_reference_folding_of_search_mode_tokens():
         assert postings == expected_postings
         assert list(postings) == list(expected_postings)  # same term order too
         assert words == expected_words
+
+
+def test_index_terms_of_a_word_that_splits_otherwise_take_the_general_path(monkeypatch):
+    # index_terms asks each long word for its sub-words alone; where a word
+    # cannot answer (None), the whole text goes through search-mode tokens.
+    from search import analysis
+
+    taken = []
+    general = analysis._index_terms_by_tokens
+    monkeypatch.setattr(analysis, "_index_terms_by_tokens", lambda text: taken.append(text) or general(text))
+    text = normalize_for_search("中华人民共和国国务院总理在北京")
+    assert analysis.index_terms(text) == _reference_index_terms(text) and not taken
+    monkeypatch.setattr(analysis, "_sub_words", lambda word: None)
+    assert analysis.index_terms(text) == _reference_index_terms(text) and taken == [text]
 
 
 def test_index_terms_words_are_the_default_mode_words_where_jieba_agrees():

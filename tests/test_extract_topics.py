@@ -167,3 +167,38 @@ def test_topics_do_not_depend_on_the_hash_seed(tmp_path):
                              capture_output=True, text=True, env=env, check=True)  # fmt: skip
         seen.add(run.stdout)
     assert len(seen) == 1, seen
+
+
+def _reference_tags(words: list[str], count: int = 8) -> list[str]:
+    """TF-IDF tags the plain way: every occurrence tested, ties by first occurrence."""
+    from collections import Counter
+
+    from search.extract.tags import _STOP_WORDS, _WORD_RE, _idf_table
+
+    idf, median = _idf_table()
+    counts = Counter(word for word in words if _WORD_RE.fullmatch(word) and word not in _STOP_WORDS)
+    first_seen = {word: number for number, word in reversed(list(enumerate(words)))}
+    return sorted(counts, key=lambda word: (-counts[word] * idf.get(word, median), first_seen[word]))[:count]
+
+
+def test_tags_equal_the_plain_tf_idf_ranking_as_words_are_remembered_and_forgotten(monkeypatch):
+    import gzip
+    import itertools
+    import json
+
+    from search.extract import tags
+
+    texts = [clean_text(seed_text(number)) for number in ("000", "001", "002", "003", "004")]
+    if (CORPUS / "xwlb.jsonl.gz").exists():
+        with gzip.open(CORPUS / "xwlb.jsonl.gz", "rt", encoding="utf-8") as handle:
+            texts += [clean_text(json.loads(line)["content"]) for line in itertools.islice(handle, 300)]
+    all_words = [segment_words(text) for text in texts]
+    all_words.append(["发展", "发展", "融合", "融合", "2018", "我们"])  # a tie, kept in first-seen order
+    tags._tag_weights().clear()
+    for words in all_words * 2:  # the second time from the remembered weights
+        assert extract_tags("", words=words) == _reference_tags(words)
+    monkeypatch.setattr(tags, "_KNOWN_WORDS", 50)  # forgotten again and again
+    tags._tag_weights().clear()
+    for words in all_words:
+        assert extract_tags("", words=words) == _reference_tags(words)
+    assert len(tags._tag_weights()) <= 50

@@ -247,7 +247,8 @@ def _prose_label(line: HeadLine) -> bool:
 def _tail_date(text: str) -> PublicationDate | None:
     lines = [line.simplified for line in tail_lines(text)]
     for simplified in reversed(lines):
-        match = _CNA_CODE_RE.search(simplified)
+        # Both of the code's forms hold one of these words: most lines need no search.
+        match = ("编" in simplified or "本网站之文字" in simplified) and _CNA_CODE_RE.search(simplified)
         if match:  # 中央社 ends with the date in the ROC calendar: 1141112 is 2025-11-12
             year, month, day = (int(group) for group in match.groups() if group)
             found = _day(year + 1911, month, day, "ROC date code in tail")
@@ -257,8 +258,10 @@ def _tail_date(text: str) -> PublicationDate | None:
     if labelled:
         return PublicationDate(labelled.value, labelled.precision, labelled.basis + " in tail")
     for simplified in reversed(lines):
+        if len(simplified) > 30:
+            continue
         rest = _FULL_DATE_RE.sub("", simplified)
-        if len(simplified) <= 30 and len(re.findall(r"[\u4e00-\u9fff]", rest)) < 2:
+        if len(re.findall(r"[\u4e00-\u9fff]", rest)) < 2:
             found = _full_date(simplified)
             if found:
                 return _with_basis(found, "timestamp in tail")

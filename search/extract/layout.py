@@ -171,11 +171,11 @@ def split_head(text: str) -> Head:
     lead: list[str] = []
     lead_original: list[str] = []
     title_started = title_closed = False
-    for raw in text[:HEAD_CHARS].split("\n"):
-        line = raw[: LINE_CHARS + 40].strip()
-        if not line:
-            continue
-        simplified = to_simplified(line)
+    cut = [(raw, raw[: LINE_CHARS + 40].strip()) for raw in text[:HEAD_CHARS].split("\n")]
+    cut = [(raw, line) for raw, line in cut if line]
+    # One conversion for all the lines, as in tail_lines.
+    converted = to_simplified("\n".join(line for _, line in cut)).split("\n") if cut else []
+    for (raw, line), simplified in zip(cut, converted, strict=True):
         if "接" in simplified or "转" in simplified:  # "(上接第一版)": rare, so checked cheaply first
             line = strip_continuation_marks(line).strip()
             simplified = to_simplified(line)

@@ -157,7 +157,7 @@ def extract_region(text: str, title: str | None = None) -> RegionResult | None:
 class _NameIndex:
     names: frozenset[str]
     lengths: dict[str, tuple[int, ...]]  # first two characters -> name lengths, longest first
-    starts: np.ndarray  # the first two characters of every name as one number, sorted
+    starts: np.ndarray  # bool per _pair_hash: whether some name's first two characters hash there
 
 
 @functools.cache
@@ -175,14 +175,23 @@ def _name_index() -> _NameIndex:
     lengths: dict[str, set[int]] = defaultdict(set)
     for name in names:
         lengths[name[:2]].add(len(name))
-    starts = np.unique(np.array([_pair_code(start) for start in lengths], dtype=np.int64))
+    starts = np.zeros(_PAIR_HASHES, dtype=bool)
+    starts[_pair_hash(np.array([ord(start[0]) for start in lengths], dtype=np.int64),
+                      np.array([ord(start[1]) for start in lengths], dtype=np.int64))] = True  # fmt: skip
     return _NameIndex(
         names, {start: tuple(sorted(found, reverse=True)) for start, found in lengths.items()}, starts
     )
 
 
-def _pair_code(pair: str) -> int:
-    return (ord(pair[0]) << 21) | ord(pair[1])  # code points are below 2**21
+# Two characters that may begin a name are found by a table of their hashes: a
+# few thousand of a million slots are set, so a text's pairs are looked up in one
+# step each (a sorted array's binary search took 2.5 times as long), and the few
+# pairs that only share a hash with a name's are turned down by the scan itself.
+_PAIR_HASHES = 1 << 20
+
+
+def _pair_hash(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    return (first * 1031 + second) & (_PAIR_HASHES - 1)
 
 
 # Below this length the scan probes every character itself: the arrays cost more.
@@ -204,10 +213,11 @@ def _find_names(text: str) -> Iterator[tuple[str, int]]:
             else:
                 position += 1
         return
-    # Where a name may start (its first two characters are some name's), found for the
-    # whole text at once: a character where none may start only moves the scan on by one,
-    # so skipping to the next possible start finds the same names (a few dozen of an
-    # article's hundreds of characters are possible starts).
+    # Where a name may start (its first two characters may be some name's), found for
+    # the whole text at once: a character where none may start only moves the scan on by
+    # one, so skipping to the next possible start finds the same names (a few dozen of an
+    # article's hundreds of characters are possible starts; the lengths table turns down
+    # the pairs that only share a hash with a name's).
     stop_before = 0  # the end of the last name found: names never overlap
     for position in _possible_starts(text, index.starts):
         if position < stop_before:
@@ -221,12 +231,10 @@ def _find_names(text: str) -> Iterator[tuple[str, int]]:
 
 
 def _possible_starts(text: str, starts: np.ndarray) -> list[int]:
-    """The offsets in ``text`` whose two characters begin some name, in order."""
-    points = code_points(text).astype(np.int64)  # a lone surrogate begins no name
-    pairs = (points[:-1] << 21) | points[1:]
-    found = np.searchsorted(starts, pairs)
-    found[found == len(starts)] = 0
-    return np.flatnonzero(starts[found] == pairs).tolist()
+    """The offsets in ``text`` whose two characters may begin some name (every
+    offset where one does, and a few more), in order."""
+    points = code_points(text).astype(np.int64)
+    return np.flatnonzero(starts[_pair_hash(points[:-1], points[1:])]).tolist()
 
 
 def _zones(text: str, title: str | None) -> list[tuple[str, str]]:
