@@ -33,7 +33,7 @@ from search.document import Document, content_hash, id_problem
 from search.engine.column_store import store_columns
 from search.engine.fixes import reading_through
 from search.engine.segment_writer import GroupingSegmentWriter
-from search.engine.writer import Prepared, PreparingWriter
+from search.engine.writer import Prepared, PreparingWriter, fewer_collections
 from search.extract import extract_metadata
 from search.loaders import LoadError, RawRecord, iter_records
 from search.normalize import clean_characters, normalize_for_search, strip_boilerplate
@@ -424,6 +424,22 @@ def index_paths(
     ``group_stories`` assigns every document to a story of reprints
     (``search.stories``), saved beside each commit.
     """
+    with fewer_collections():
+        return _index_paths(
+            paths, index_dir, rebuild, procs, progress, commit_every, wait_for_lock, group_stories
+        )
+
+
+def _index_paths(
+    paths: Iterable[str | Path],
+    index_dir: str | Path,
+    rebuild: bool = False,
+    procs: int | None = None,
+    progress: Callable[[IndexSummary], None] | None = None,
+    commit_every: int = COMMIT_EVERY,
+    wait_for_lock: float = 0.0,
+    group_stories: bool = True,
+) -> IndexSummary:
     started = time.perf_counter()
     summary = IndexSummary()
     procs = procs or os.cpu_count() or 1

@@ -202,3 +202,35 @@ def test_tags_equal_the_plain_tf_idf_ranking_as_words_are_remembered_and_forgott
     for words in all_words:
         assert extract_tags("", words=words) == _reference_tags(words)
     assert len(tags._tag_weights()) <= 50
+
+
+def test_keyword_counts_equal_the_count_over_every_run_of_words():
+    # keyword_counts only grows runs that begin a keyword; the reference joins
+    # every pair and triple of consecutive words.
+    import gzip
+    import itertools
+    import json
+    from collections import Counter
+
+    def every_run(words: list[str]) -> Counter:
+        is_keyword = load_table().keywords.__contains__
+        counts, runs = Counter(filter(is_keyword, words)), words
+        for length in range(2, MAX_KEYWORD_WORDS + 1):
+            runs = list(map(str.__add__, runs, words[length - 1 :]))
+            counts.update(filter(is_keyword, runs))
+        return counts
+
+    texts = [clean_text(seed_text(number)) for number in ("000", "001", "002", "003", "004")]
+    if (CORPUS / "xwlb.jsonl.gz").exists():
+        with gzip.open(CORPUS / "xwlb.jsonl.gz", "rt", encoding="utf-8") as handle:
+            texts += [clean_text(json.loads(line)["content"]) for line in itertools.islice(handle, 300)]
+    word_lists = [segment_words(text) for text in texts]
+    keyword = next(word for word in load_table().keywords if len(word) >= 4)
+    word_lists += [[], [keyword], [keyword[:2], keyword[2:]], [keyword[0], keyword[1:3], keyword[3:]],
+                   ["", keyword], [keyword, ""], [keyword[:2], "", keyword[2:]]]  # fmt: skip
+    found = 0
+    for words in word_lists:
+        expected = every_run(words)
+        assert keyword_counts(words) == expected and list(keyword_counts(words)) == list(expected)
+        found += sum(expected.values())
+    assert found > 100

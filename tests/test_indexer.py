@@ -133,3 +133,19 @@ def test_a_replacement_that_fails_in_a_worker_keeps_the_old_version(tmp_path):
     index = open_index(tmp_path / "ix")
     assert (index.document("changed1")["title"], index.document("kept1")["title"]) == ("旧版", "新版")
     assert index.doc_count() == 2
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_indexing_collects_young_garbage_less_often_and_restores_the_collector(tmp_path, procs):
+    import gc
+
+    from search.engine.writer import YOUNG_COLLECTION_EVERY
+
+    before = gc.get_threshold()
+    during = []
+    summary = index_paths(
+        [SEEDS], tmp_path / "ix", procs=procs, progress=lambda _: during.append(gc.get_threshold())
+    )
+    assert summary.indexed == 5 and not summary.failed
+    assert during and all(threshold[0] >= YOUNG_COLLECTION_EVERY for threshold in during)
+    assert gc.get_threshold() == before

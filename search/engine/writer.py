@@ -17,7 +17,9 @@ order, through ``on_returned`` while it goes on reading.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import gc
 import os
 import queue
 from collections.abc import Callable
@@ -50,6 +52,25 @@ class _Returned(NamedTuple):
 
 
 _IDLE = object()  # no job came within the wait
+
+# Indexing makes and drops millions of small containers, nearly none of them in
+# cycles: the cyclic collector's default (a young collection every 700 of them)
+# was 2.4% of an indexing run's CPU (0.9 s of 38.6 s for 6,000 articles, 450 to
+# 950 collections in each of the three processes). Every 20,000 it is a few
+# dozen; refcounting still frees everything at once, and the rare cycle waits a
+# little longer.
+YOUNG_COLLECTION_EVERY = 20_000
+
+
+@contextlib.contextmanager
+def fewer_collections():
+    """Young-generation collections every ``YOUNG_COLLECTION_EVERY`` containers while indexing."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], YOUNG_COLLECTION_EVERY), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 class _PreparingTask(SubWriterTask):
@@ -90,6 +111,8 @@ class _PreparingTask(SubWriterTask):
             raise
 
     def _run(self):
+        # Inherited from the main process under fork, not under the other start methods.
+        gc.set_threshold(max(gc.get_threshold()[0], YOUNG_COLLECTION_EVERY), *gc.get_threshold()[1:])
         if self.lock_fd is not None:
             # The fork copied the parent's descriptor of the index lock; the lock
             # must die with the parent (kill -9 included), not with its workers.

@@ -36,6 +36,9 @@ class TopicTable:
     min_score: float
     relative: float
     max_topics: int
+    # Every beginning of a keyword, itself and "" included: a run of words can only
+    # grow into a keyword through these (``keyword_counts``).
+    beginnings: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ def load_table(path: Path = TOPICS_FILE) -> TopicTable:
         min_score=float(settings.get("min_score", 5.0)),
         relative=float(settings.get("relative", 0.45)),
         max_topics=int(settings.get("max_topics", 3)),
+        beginnings=frozenset(keyword[:end] for keyword in keywords for end in range(len(keyword) + 1)),
     )
 
 
@@ -107,13 +111,19 @@ _CATEGORY_CODE_RE = re.compile(r"^c\d+-")  # fudan's class codes: "C34-Economy"
 def keyword_counts(words: list[str]) -> Counter[str]:
     """How often each keyword of the table occurs among ``words`` (or runs of up
     to three consecutive words)."""
-    is_keyword = load_table().keywords.__contains__
-    # Runs of 1, 2, 3 words, each length at once: C-level joins, filters and counts.
+    table = load_table()
+    is_keyword = table.keywords.__contains__
     counts: Counter[str] = Counter(filter(is_keyword, words))
-    runs = words
+    # A run of words is only extended while it is the beginning of some keyword:
+    # a few runs per article instead of every pair and triple of its words.
+    beginnings = table.beginnings
+    runs = [(start, word) for start, word in enumerate(words) if word in beginnings]
     for length in range(2, MAX_KEYWORD_WORDS + 1):
-        runs = list(map(str.__add__, runs, words[length - 1 :]))
-        counts.update(filter(is_keyword, runs))
+        runs = [
+            (start, run + words[start + length - 1]) for start, run in runs if start + length <= len(words)
+        ]
+        counts.update(filter(is_keyword, [run for _, run in runs]))
+        runs = [(start, run) for start, run in runs if run in beginnings]
     return counts
 
 
