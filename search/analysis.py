@@ -179,10 +179,11 @@ def index_terms(normalized: str) -> tuple[dict[str, list[int]], list[str]]:
 
     Search mode is default mode plus, before each word of more than two
     characters, the sub-words the dictionary holds (jieba's ``cut_for_search``).
-    So the words come from ``cut``, a third cheaper than ``tokenize`` with
-    offsets, and only the long words are asked for their sub-words
-    (``_sub_words``, remembered per word); a word that does not split the way
-    it does inside the text sends the whole text down the general path.
+    So the words come from ``cut`` (a quarter to a third less time than search-mode
+    ``tokenize`` with offsets on xwlb articles), and only the long words are asked
+    for their sub-words (``_sub_words``, remembered per word: the dictionary is
+    fixed once the process's segmenter is built); a word that does not split the
+    way it does inside the text sends the whole text down the general path.
     """
     words = [word for word in _segmenter().cut(normalized, True) if word.isalnum() or _is_word(word)]
     postings: dict[str, list[int]] = {}
