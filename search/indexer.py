@@ -403,6 +403,7 @@ def _warm_up() -> None:
         prepare_document(clean_record(RawRecord("warm-up", "新华社郑州3月5日电 河南省郑州市召开会议。")))
 
 
+@fewer_collections()
 def index_paths(
     paths: Iterable[str | Path],
     index_dir: str | Path,
@@ -424,22 +425,6 @@ def index_paths(
     ``group_stories`` assigns every document to a story of reprints
     (``search.stories``), saved beside each commit.
     """
-    with fewer_collections():
-        return _index_paths(
-            paths, index_dir, rebuild, procs, progress, commit_every, wait_for_lock, group_stories
-        )
-
-
-def _index_paths(
-    paths: Iterable[str | Path],
-    index_dir: str | Path,
-    rebuild: bool = False,
-    procs: int | None = None,
-    progress: Callable[[IndexSummary], None] | None = None,
-    commit_every: int = COMMIT_EVERY,
-    wait_for_lock: float = 0.0,
-    group_stories: bool = True,
-) -> IndexSummary:
     started = time.perf_counter()
     summary = IndexSummary()
     procs = procs or os.cpu_count() or 1

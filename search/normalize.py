@@ -91,6 +91,12 @@ def to_simplified(text: str) -> str:
     return _convert(text, _full_tables()[0], pattern, exceptions)
 
 
+def lines_to_simplified(lines: list[str]) -> list[str]:
+    """``[to_simplified(line) for line in lines]`` in one conversion (lines without newlines):
+    conversion keeps the length, never touches a newline, and no phrase it converts spans one."""
+    return to_simplified("\n".join(lines)).split("\n") if lines else []
+
+
 def _convert(
     text: str, table: dict[int, int], pattern: re.Pattern[str] | None, exceptions: dict[str, str]
 ) -> str:

@@ -194,14 +194,14 @@ def test_tags_equal_the_plain_tf_idf_ranking_as_words_are_remembered_and_forgott
             texts += [clean_text(json.loads(line)["content"]) for line in itertools.islice(handle, 300)]
     all_words = [segment_words(text) for text in texts]
     all_words.append(["发展", "发展", "融合", "融合", "2018", "我们"])  # a tie, kept in first-seen order
-    tags._tag_weights().clear()
+    tags._WEIGHT_OF.clear()
     for words in all_words * 2:  # the second time from the remembered weights
         assert extract_tags("", words=words) == _reference_tags(words)
     monkeypatch.setattr(tags, "_KNOWN_WORDS", 50)  # forgotten again and again
-    tags._tag_weights().clear()
+    tags._WEIGHT_OF.clear()
     for words in all_words:
         assert extract_tags("", words=words) == _reference_tags(words)
-    assert len(tags._tag_weights()) <= 50
+    assert len(tags._WEIGHT_OF) <= 50
 
 
 def test_keyword_counts_equal_the_count_over_every_run_of_words():

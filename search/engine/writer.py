@@ -64,13 +64,19 @@ YOUNG_COLLECTION_EVERY = 20_000
 
 @contextlib.contextmanager
 def fewer_collections():
-    """Young-generation collections every ``YOUNG_COLLECTION_EVERY`` containers while indexing."""
+    """Young-generation collections every ``YOUNG_COLLECTION_EVERY`` containers while indexing
+    (a decorator too: each call restores what it found)."""
     before = gc.get_threshold()
-    gc.set_threshold(max(before[0], YOUNG_COLLECTION_EVERY), *before[1:])
+    _collect_less_often()
     try:
         yield
     finally:
         gc.set_threshold(*before)
+
+
+def _collect_less_often() -> None:
+    young, *older = gc.get_threshold()
+    gc.set_threshold(max(young, YOUNG_COLLECTION_EVERY), *older)
 
 
 class _PreparingTask(SubWriterTask):
@@ -112,7 +118,7 @@ class _PreparingTask(SubWriterTask):
 
     def _run(self):
         # Inherited from the main process under fork, not under the other start methods.
-        gc.set_threshold(max(gc.get_threshold()[0], YOUNG_COLLECTION_EVERY), *gc.get_threshold()[1:])
+        _collect_less_often()
         if self.lock_fd is not None:
             # The fork copied the parent's descriptor of the index lock; the lock
             # must die with the parent (kill -9 included), not with its workers.

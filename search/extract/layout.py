@@ -15,6 +15,7 @@ from search.normalize import (
     is_copyright_line,
     is_editor_line,
     is_navigation_line,
+    lines_to_simplified,
     strip_continuation_marks,
     to_simplified,
 )
@@ -173,9 +174,7 @@ def split_head(text: str) -> Head:
     title_started = title_closed = False
     cut = [(raw, raw[: LINE_CHARS + 40].strip()) for raw in text[:HEAD_CHARS].split("\n")]
     cut = [(raw, line) for raw, line in cut if line]
-    # One conversion for all the lines, as in tail_lines.
-    converted = to_simplified("\n".join(line for _, line in cut)).split("\n") if cut else []
-    for (raw, line), simplified in zip(cut, converted, strict=True):
+    for (raw, line), simplified in zip(cut, lines_to_simplified([line for _, line in cut]), strict=True):
         if "接" in simplified or "转" in simplified:  # "(上接第一版)": rare, so checked cheaply first
             line = strip_continuation_marks(line).strip()
             simplified = to_simplified(line)
@@ -257,13 +256,9 @@ def tail_lines(text: str, count: int = TAIL_LINES) -> tuple[TailLine, ...]:
             lines.append(line)
             if len(lines) >= count:
                 break
-    if not lines:
-        return ()
     lines.reverse()
-    # One conversion for all the lines, not one each: conversion keeps the
-    # length, never touches a newline, and no phrase it converts spans one.
     tail = []
-    for line, simplified in zip(lines, to_simplified("\n".join(lines)).split("\n"), strict=True):
+    for line, simplified in zip(lines, lines_to_simplified(lines), strict=True):
         hinted = any(word in simplified for word in _COPYRIGHT_HINTS)
         tail.append(TailLine(line, simplified, hinted and is_copyright_line(simplified)))
     return tuple(tail)

@@ -59,7 +59,7 @@ def extract_tags(text: str, words: list[str] | None = None, count: int = TAG_COU
         from search.analysis import segment_words
 
         words = segment_words(text)
-    weight_of = _tag_weights()
+    weight_of = _WEIGHT_OF
     # A Counter keeps its words in the order first seen, and the sort is stable:
     # words of equal weight stay in that order, as ``jieba.analyse`` ranks them.
     # Counting first looks each distinct word up once, not each occurrence.
@@ -67,7 +67,7 @@ def extract_tags(text: str, words: list[str] | None = None, count: int = TAG_COU
     for word, number in Counter(words).items():
         weight = weight_of.get(word, _UNKNOWN)
         if weight is _UNKNOWN:
-            weight = _learn_weight(weight_of, word)
+            weight = _learn_weight(word)
         if weight is not None:
             weights[word] = -number * weight
     return sorted(weights, key=weights.__getitem__)[:count]
@@ -77,22 +77,18 @@ _UNKNOWN = object()
 _KNOWN_WORDS = 1 << 16  # words remembered at most (then forgotten all at once): a few MB
 
 
-@functools.cache
-def _tag_weights() -> dict[str, float | None]:
-    """Words seen so far -> their IDF, or None for a word that is never a tag.
-
-    The words of news recur from article to article, and this table of them is
-    small enough to stay in the processor's caches: a lookup in it costs a
-    fraction of the stop-word test, the pattern and a lookup in jieba's table
-    of 270,000 words, which is what a word seen for the first time still goes
-    through (``_learn_weight``)."""
-    return {}
+# Words seen so far -> their IDF, or None for a word that is never a tag. The words
+# of news recur from article to article, and this table of them is small enough to
+# stay in the processor's caches: a lookup in it costs a fraction of the stop-word
+# test, the pattern and a lookup in jieba's table of 270,000 words, which is what a
+# word seen for the first time still goes through (``_learn_weight``).
+_WEIGHT_OF: dict[str, float | None] = {}
 
 
-def _learn_weight(weight_of: dict[str, float | None], word: str) -> float | None:
-    if len(weight_of) >= _KNOWN_WORDS:
-        weight_of.clear()
+def _learn_weight(word: str) -> float | None:
+    if len(_WEIGHT_OF) >= _KNOWN_WORDS:
+        _WEIGHT_OF.clear()
     idf, median = _idf_table()
     weight = idf.get(word, median) if word not in _STOP_WORDS and _WORD_RE.fullmatch(word) else None
-    weight_of[word] = weight
+    _WEIGHT_OF[word] = weight
     return weight
