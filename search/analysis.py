@@ -364,6 +364,29 @@ def gram_of_key(key: int) -> str:
     return chr(key >> _KEY_SHIFT) + chr(second - 1) if second else chr(key >> _KEY_SHIFT)
 
 
+def gram_terms_of_keys(keys: np.ndarray) -> list[bytes]:
+    """``gram_of_key`` of every key, UTF-8 encoded, in a few C-level calls
+    (a segment's ``chars`` terms: a quarter of a million per 5,000 articles).
+
+    The grams' code points go into one string with a NUL after each gram,
+    which is encoded and split; NUL is in no gram (it is not a run character).
+    """
+    keys = np.asarray(keys, dtype=np.int64)
+    first = keys >> _KEY_SHIFT
+    second = keys & _KEY_LOW
+    points = np.zeros((len(keys), 3), dtype=np.uint32)
+    points[:, 0] = first
+    points[:, 1] = np.where(second > 0, second - 1, 0)
+    keep = np.ones((len(keys), 3), dtype=bool)
+    keep[second == 0, 2] = False  # a character alone: its code point, then the NUL
+    flat = points[keep]
+    if bool((first == 0).any() or (second == 1).any() or ((flat >= 0xD800) & (flat <= 0xDFFF)).any()):
+        # A NUL or a surrogate in a gram: neither is a run character, so never from the indexer.
+        return [gram_of_key(key).encode("utf-8", "surrogateescape") for key in keys.tolist()]
+    text = flat.tobytes().decode("utf-32-le")
+    return text.encode("utf-8").split(b"\x00")[:-1]
+
+
 class ChineseTokenizer(Tokenizer):
     """A Whoosh tokenizer on jieba with true positions and original offsets.
 

@@ -23,7 +23,7 @@ from whoosh import fields, formats
 from whoosh.analysis import IDTokenizer
 from whoosh.system import pack_uint
 
-from search.analysis import character_grams, chinese_analyzer, gram_of_key, index_terms
+from search.analysis import character_grams, chinese_analyzer, gram_of_key, gram_terms_of_keys, index_terms
 from search.normalize import normalize_for_search
 from search.request import FACETS
 
@@ -95,6 +95,7 @@ class BigramField(fields.FieldType):
 
     # The indexer gives a document's grams as ``analysis.character_gram_keys``.
     term_of_key = staticmethod(gram_of_key)
+    terms_of_keys = staticmethod(gram_terms_of_keys)  # the same for many keys, as UTF-8
 
     def _grams(self, value) -> Iterable[str]:
         if isinstance(value, np.ndarray):

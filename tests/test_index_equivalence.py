@@ -17,6 +17,7 @@ import gzip
 import itertools
 import json
 
+import numpy as np
 import pytest
 from conftest import CORPUS
 from whoosh.writing import SegmentWriter
@@ -232,3 +233,20 @@ def test_gram_keys_are_distinct_and_in_the_term_tables_byte_order():
     classes = analysis._run_classes()
     run = analysis._RUN
     assert all((classes[point] > 0) == bool(run.fullmatch(chr(point))) for point in range(0, 0x110000, 7))
+
+
+def test_gram_terms_of_many_keys_are_each_keys_gram():
+    # The segment writer turns a segment's chars keys into terms in one call.
+    texts = _texts() + ["a", "_", "x.y", "𠀀𠀁a", "é1"]
+    keys = np.unique(
+        np.concatenate([analysis.character_gram_keys(normalize.normalize_for_search(text)) for text in texts])
+    )
+    assert len(keys) > 1000
+    expected = [analysis.gram_of_key(key).encode("utf-8") for key in keys.tolist()]
+    assert analysis.gram_terms_of_keys(keys) == expected
+    assert analysis.gram_terms_of_keys(keys[:0]) == []
+    # Keys no run makes (a NUL, a surrogate) take the one-by-one path, with the same result.
+    for odd in ([ord("a") << 21, (ord("a") << 21) | 1, 0], [0xDC80 << 21, (ord("b") << 21) | (0xDC81 + 1)]):
+        assert analysis.gram_terms_of_keys(np.array(odd)) == [
+            analysis.gram_of_key(key).encode("utf-8", "surrogateescape") for key in odd
+        ]

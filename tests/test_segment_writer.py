@@ -103,6 +103,7 @@ def test_in_whooshs_mode_the_segment_is_byte_for_byte_whooshs(tmp_path, monkeypa
                         values_protocol=2)  # fmt: skip
 
     monkeypatch.setattr(segment_writer, "write_grouped_postings", like_whoosh)
+    monkeypatch.setattr(segment_writer, "STORED_COMPRESS", None)  # Whoosh's zlib.compress
     monkeypatch.setattr(
         segment_writer, "_CHUNK_TERMS", 97
     )  # many chunks, terms of many blocks across their edges
@@ -129,6 +130,7 @@ def test_comma_keyword_fields_are_indexed_as_whooshs_analyzer_indexes_them(tmp_p
                         values_protocol=2)  # fmt: skip
 
     monkeypatch.setattr(segment_writer, "write_grouped_postings", like_whoosh)
+    monkeypatch.setattr(segment_writer, "STORED_COMPRESS", None)
     ours = _segment_parts(_build(tmp_path / "ours", GroupingSegmentWriter, documents))
     theirs = _segment_parts(_build(tmp_path / "theirs", SegmentWriter, documents))
     assert sorted(ours) == sorted(theirs)
@@ -194,6 +196,11 @@ def test_in_its_default_mode_every_posting_reads_back_the_same(tmp_path, documen
     ours = _build(tmp_path / "ours", GroupingSegmentWriter, documents)
     assert _postings(ours) == _postings(whoosh_built)
     assert _term_statistics(ours) == _term_statistics(whoosh_built)
+    with ours.reader() as reader, whoosh_built.reader() as whooshs:
+        assert list(reader.all_stored_fields()) == list(whooshs.all_stored_fields())
+    # The stored documents are compressed by ISA-L, not by Whoosh's zlib call.
+    stored = next(name for name in _segment_parts(ours) if name.endswith("_stored.col"))
+    assert _segment_parts(ours)[stored] != _segment_parts(whoosh_built)[stored]
     # Small blocks are stored uncompressed: the postings file is not larger.
     size = {name: len(data) for name, data in _segment_parts(ours).items()}
     whoosh_size = {name: len(data) for name, data in _segment_parts(whoosh_built).items()}
@@ -314,3 +321,23 @@ def test_a_writer_that_adds_and_merges_in_one_commit_reads_back_as_whooshs(tmp_p
     theirs = whoosh_index.open_dir(str(tmp_path / "theirs"), indexname=INDEX_NAME)
     assert _postings(ours) == _postings(theirs)
     assert _term_statistics(ours) == _term_statistics(theirs)
+
+
+@pytest.mark.parametrize("largest_key", [2**42 - 1, 2**62])  # packed with the docnums in 64 bits, or not
+def test_keyed_postings_sort_by_term_then_document_whatever_order_they_came_in(largest_key):
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    pool = GroupedPostings()
+    expected = []
+    for docnum in [5, 0, 3, 900_000, 2, 1]:  # out of order, as documents merged from several segments
+        keys = np.unique(np.append(rng.integers(0, 40, 30), largest_key))
+        pool.add_keys("chars", docnum, keys, str, lambda many: [str(key).encode() for key in many.tolist()])
+        expected += [(key, docnum) for key in keys.tolist()]
+    expected.sort()
+    terms, counts, order, docs = segment_writer._sort_field(pool.fields["chars"])
+    assert order is None
+    assert docs.tolist() == [docnum for _, docnum in expected]
+    distinct = sorted({key for key, _ in expected})
+    assert terms == [str(key).encode() for key in distinct]
+    assert counts.tolist() == [sum(1 for key, _ in expected if key == term) for term in distinct]
