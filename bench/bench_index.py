@@ -5,12 +5,15 @@ into a plain Whoosh schema (title and content as TEXT, content stored), one
 writer, one process. xunwen is measured twice: with its word fields alone
 (the ``chars`` verbatim-recall field dropped), and complete.
 
-    .venv/bin/python bench/bench_index.py [--docs 4000] [--procs 2]
+    .venv/bin/python bench/bench_index.py [--docs 4000] [--procs 2] [--repeats 1]
 
 Prints MB/s, documents/s and each ratio to the naive run, by wall time and by
 CPU seconds of all processes (the main one and its workers: on a machine shared
 with other work, CPU time drifts less than wall time). Absolute times vary with
-the machine; the ratios are the figures to compare.
+the machine; the ratios are the figures to compare. With ``--repeats N`` the
+three pipelines run in turn N times (so a slow minute of the machine falls on
+all of them) and the medians of each one's times and of each round's ratios
+are printed after the rounds.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import itertools
 import json
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -97,6 +101,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--docs", type=int, default=4000, help="first N items of xwlb (default 4000)")
     parser.add_argument("--procs", type=int, default=2, help="xunwen worker processes (default 2)")
+    parser.add_argument("--repeats", type=int, default=1, help="rounds of all three pipelines (default 1)")
     parser.add_argument("--skip-naive", action="store_true")
     args = parser.parse_args()
     if not CORPUS.exists():
@@ -106,25 +111,57 @@ def main() -> int:
     try:
         path, items, megabytes = sample(args.docs, work)
         print(f"xwlb sample: {len(items)} documents, {megabytes:.2f} MB of text; {args.procs} processes")
-        runs = []
-        if not args.skip_naive:
-            runs.append(("naive (ChineseAnalyzer, 1 process)", run_naive(items, work / "naive")))
-        runs.append(("xunwen, word fields only", run_xunwen(path, work / "words", args.procs, True)))
-        runs.append(
-            ("xunwen, complete (with verbatim recall)", run_xunwen(path, work / "full", args.procs, False))
-        )
-        baseline = runs[0][1] if not args.skip_naive else None
-        print(
-            f"{'pipeline':42} {'seconds':>8} {'MB/s':>7} {'docs/s':>8} {'× naive':>8} {'CPU s':>7} {'× naive CPU':>11}"
-        )
-        for name, (seconds, cpu) in runs:
-            ratio = f"{baseline[0] / seconds:8.2f}" if baseline else "       -"
-            cpu_ratio = f"{baseline[1] / cpu:11.2f}" if baseline else "          -"
-            print(f"{name:42} {seconds:8.1f} {megabytes / seconds:7.3f} {len(items) / seconds:8.0f} {ratio}"
-                  f" {cpu:7.1f} {cpu_ratio}")  # fmt: skip
+        rounds = []
+        for number in range(max(args.repeats, 1)):
+            runs = []
+            if not args.skip_naive:
+                runs.append(("naive (ChineseAnalyzer, 1 process)", run_naive(items, work / f"naive{number}")))
+            runs.append(
+                ("xunwen, word fields only", run_xunwen(path, work / f"words{number}", args.procs, True))
+            )
+            runs.append(
+                ("xunwen, complete (with verbatim recall)",
+                 run_xunwen(path, work / f"full{number}", args.procs, False))
+            )  # fmt: skip
+            for folder in work.glob(f"*{number}"):
+                shutil.rmtree(folder, ignore_errors=True)
+            rounds.append(runs)
+            _print_round(runs, megabytes, len(items), None if args.skip_naive else runs[0][1],
+                         f"round {number + 1} of {len(rounds) if args.repeats <= 1 else args.repeats}")  # fmt: skip
+        if len(rounds) > 1:
+            _print_medians(rounds, megabytes, len(items), args.skip_naive)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+_HEADER = f"{'pipeline':42} {'seconds':>8} {'MB/s':>7} {'docs/s':>8} {'× naive':>8} {'CPU s':>7} {'× naive CPU':>11}"
+
+
+def _print_round(runs, megabytes: float, documents: int, baseline, title: str) -> None:
+    print(f"{title}:")
+    print(_HEADER)
+    for name, (seconds, cpu) in runs:
+        ratio = f"{baseline[0] / seconds:8.2f}" if baseline else "       -"
+        cpu_ratio = f"{baseline[1] / cpu:11.2f}" if baseline else "          -"
+        print(f"{name:42} {seconds:8.1f} {megabytes / seconds:7.3f} {documents / seconds:8.0f} {ratio}"
+              f" {cpu:7.1f} {cpu_ratio}")  # fmt: skip
+
+
+def _print_medians(rounds, megabytes: float, documents: int, skip_naive: bool) -> None:
+    """Each pipeline's median seconds and CPU, and the median of its per-round ratios."""
+    print(f"medians of {len(rounds)} rounds (ratios: the median of each round's own ratio):")
+    print(_HEADER)
+    for index, (name, _) in enumerate(rounds[0]):
+        seconds = statistics.median(runs[index][1][0] for runs in rounds)
+        cpu = statistics.median(runs[index][1][1] for runs in rounds)
+        if skip_naive:
+            ratio, cpu_ratio = "       -", "          -"
+        else:
+            ratio = f"{statistics.median(runs[0][1][0] / runs[index][1][0] for runs in rounds):8.2f}"
+            cpu_ratio = f"{statistics.median(runs[0][1][1] / runs[index][1][1] for runs in rounds):11.2f}"
+        print(f"{name:42} {seconds:8.1f} {megabytes / seconds:7.3f} {documents / seconds:8.0f} {ratio}"
+              f" {cpu:7.1f} {cpu_ratio}")  # fmt: skip
 
 
 if __name__ == "__main__":
