@@ -112,22 +112,23 @@ def main() -> int:
         path, items, megabytes = sample(args.docs, work)
         print(f"xwlb sample: {len(items)} documents, {megabytes:.2f} MB of text; {args.procs} processes")
         rounds = []
-        for number in range(max(args.repeats, 1)):
+        wanted = max(args.repeats, 1)
+        for number in range(wanted):
+            folder = work / f"round{number}"  # each round's three indexes, removed after it
             runs = []
             if not args.skip_naive:
-                runs.append(("naive (ChineseAnalyzer, 1 process)", run_naive(items, work / f"naive{number}")))
+                runs.append(("naive (ChineseAnalyzer, 1 process)", run_naive(items, folder / "naive")))
+            runs.append(("xunwen, word fields only", run_xunwen(path, folder / "words", args.procs, True)))
             runs.append(
-                ("xunwen, word fields only", run_xunwen(path, work / f"words{number}", args.procs, True))
+                (
+                    "xunwen, complete (with verbatim recall)",
+                    run_xunwen(path, folder / "full", args.procs, False),
+                )
             )
-            runs.append(
-                ("xunwen, complete (with verbatim recall)",
-                 run_xunwen(path, work / f"full{number}", args.procs, False))
-            )  # fmt: skip
-            for folder in work.glob(f"*{number}"):
-                shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(folder, ignore_errors=True)
             rounds.append(runs)
-            _print_round(runs, megabytes, len(items), None if args.skip_naive else runs[0][1],
-                         f"round {number + 1} of {len(rounds) if args.repeats <= 1 else args.repeats}")  # fmt: skip
+            baseline = None if args.skip_naive else runs[0][1]
+            _print_round(runs, megabytes, len(items), baseline, f"round {number + 1} of {wanted}")
         if len(rounds) > 1:
             _print_medians(rounds, megabytes, len(items), args.skip_naive)
     finally:

@@ -93,9 +93,9 @@ class BigramField(fields.FieldType):
         self.vector = None
         self.column_type = None
 
-    # The indexer gives a document's grams as ``analysis.character_gram_keys``.
-    term_of_key = staticmethod(gram_of_key)
-    terms_of_keys = staticmethod(gram_terms_of_keys)  # the same for many keys, as UTF-8
+    # The indexer gives a document's grams as ``analysis.character_gram_keys``;
+    # the segment writer turns a segment's keys back into terms with this.
+    terms_of_keys = staticmethod(gram_terms_of_keys)
 
     def _grams(self, value) -> Iterable[str]:
         if isinstance(value, np.ndarray):

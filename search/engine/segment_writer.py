@@ -80,8 +80,7 @@ class _TermNumbers(dict):
 class _FieldPostings:
     """The postings of one field in arrival order: parallel flat arrays."""
 
-    __slots__ = ("term_numbers", "term_ids", "docs", "weights", "values", "key_chunks", "key_docs", "decode",
-                 "decode_many")  # fmt: skip
+    __slots__ = ("term_numbers", "term_ids", "docs", "weights", "values", "key_chunks", "key_docs", "decode")
 
     def __init__(self):
         self.term_numbers = _TermNumbers()
@@ -93,8 +92,7 @@ class _FieldPostings:
         # each document's sorted distinct keys, its number, and key -> term.
         self.key_chunks: list[np.ndarray] = []
         self.key_docs: list[int] = []
-        self.decode = None
-        self.decode_many = None  # keys -> their terms as UTF-8, all at once (optional)
+        self.decode = None  # an array of keys -> their terms as UTF-8 bytes
 
 
 class GroupedPostings:
@@ -122,19 +120,17 @@ class GroupedPostings:
         fieldname, btext, docnum, weight, value = item
         self.add_terms(fieldname, docnum, ((btext, 1, weight, value),), 1.0)
 
-    def add_keys(self, fieldname: str, docnum: int, keys: np.ndarray, decode, decode_many=None) -> None:
+    def add_keys(self, fieldname: str, docnum: int, keys: np.ndarray, decode) -> None:
         """One document's postings of a field as its terms' sorted distinct integer
         keys, in the order of the terms' bytes (weight 1.0, no values); ``decode``
-        turns a key into its term, ``decode_many`` (if given) an array of keys
-        into their terms' UTF-8 bytes. Kept as the arrays they come in."""
+        turns an array of keys into their terms' UTF-8 bytes. Kept as the arrays they come in."""
         postings = self._field(fieldname)
         if len(postings.docs):  # the field has postings with terms as text (a merge): one kind per field
-            self.add_columns(fieldname, docnum, list(map(decode, keys.tolist())), None, None)
+            self.add_columns(fieldname, docnum, decode(keys), None, None)
             return
         postings.key_chunks.append(keys)
         postings.key_docs.append(docnum)
         postings.decode = decode
-        postings.decode_many = decode_many
         self.count += len(keys)
 
     def _text_postings(self, fieldname: str) -> _FieldPostings:
@@ -145,7 +141,7 @@ class GroupedPostings:
             postings.key_chunks, postings.key_docs = [], []
             self.count -= sum(map(len, chunks))
             for docnum, keys in zip(docs, chunks, strict=True):
-                self.add_columns(fieldname, docnum, list(map(decode, keys.tolist())), None, None)
+                self.add_columns(fieldname, docnum, decode(keys), None, None)
         return postings
 
     def add_terms(self, fieldname: str, docnum: int, items, boost: float) -> int:
@@ -272,12 +268,7 @@ def _sort_keyed_field(postings: _FieldPostings) -> _Sorted:
     new_term[:1] = True
     np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new_term[1:])
     first = np.flatnonzero(new_term)
-    if postings.decode_many is not None:
-        terms = postings.decode_many(sorted_keys[first])
-    else:
-        decode = postings.decode
-        terms = [decode(key).encode("utf-8", "surrogateescape") for key in sorted_keys[first].tolist()]
-    return terms, np.diff(first, append=len(keys)), None, sorted_docs
+    return postings.decode(sorted_keys[first]), np.diff(first, append=len(keys)), None, sorted_docs
 
 
 def _weights(postings: _FieldPostings) -> np.ndarray | None:
@@ -459,7 +450,7 @@ def compress_block(data: bytes, level: int) -> bytes:
 
     Whoosh reads every block and stored document with ``zlib.decompress``,
     which reads any zlib stream. ISA-L's deflate (``isal``, level 1) made the
-    body field's blocks in half the time zlib took at Whoosh's level 3, 4.7%
+    body field's blocks in 45% of the time zlib took at Whoosh's level 3, 4.7%
     larger (0.6% of the index; the stored documents as much again): the
     compression was a tenth of an indexing run's CPU. Without it, zlib with a
     4 KB window and small tables: ``zlib.compress`` sets up 256 KB of tables
@@ -861,8 +852,7 @@ class GroupingSegmentWriter(SegmentWriter):
                         # A field that gives its postings as columns (search.schema).
                         terms, length, weights, values = columns(value, boost)
                         if isinstance(terms, np.ndarray):  # integer keys (search.schema.BigramField)
-                            many = getattr(field, "terms_of_keys", None)
-                            add_keys(fieldname, docnum, terms, field.term_of_key, many)
+                            add_keys(fieldname, docnum, terms, field.terms_of_keys)
                         else:
                             add_columns(fieldname, docnum, terms, weights, values)
                     elif isinstance(value, str) and _is_plain_id(field):
