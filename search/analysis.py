@@ -169,6 +169,27 @@ def _sort_words_first(raw: list[tuple[str, int, int]]) -> None:
 
 
 def index_terms(normalized: str) -> tuple[dict[str, list[int]], list[str]]:
+    """Index-time postings of already-normalized text, and its words (``_index_terms``).
+
+    A short text's (a title's) are remembered for a few calls: the topics read a
+    title's words before its postings are made. Callers must not change what
+    they are given.
+    """
+    if len(normalized) <= _REMEMBERED_CHARS:
+        return _remembered_index_terms(normalized)
+    return _index_terms(normalized)
+
+
+def title_words(text: str) -> list[str]:
+    """``segment_words`` of a title, from ``index_terms`` (its words are default mode's),
+    so that the indexer's title postings are made from the same segmentation once."""
+    return list(index_terms(normalize_for_search(text))[1])
+
+
+_REMEMBERED_CHARS = 200
+
+
+def _index_terms(normalized: str) -> tuple[dict[str, list[int]], list[str]]:
     """Index-time postings of already-normalized text, and its words.
 
     ``{word: [positions]}`` in search mode (sub-words share their word's
@@ -205,6 +226,8 @@ def index_terms(normalized: str) -> tuple[dict[str, list[int]], list[str]]:
                     positions.append(at)
     return postings, words
 
+
+_remembered_index_terms = functools.lru_cache(maxsize=8)(_index_terms)
 
 _HAN_WORD = re.compile("[\u4e00-\u9fff]+")
 

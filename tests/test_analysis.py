@@ -172,9 +172,23 @@ def test_index_terms_of_a_word_that_splits_otherwise_take_the_general_path(monke
     general = analysis._index_terms_by_tokens
     monkeypatch.setattr(analysis, "_index_terms_by_tokens", lambda text: taken.append(text) or general(text))
     text = normalize_for_search("中华人民共和国国务院总理在北京")
-    assert analysis.index_terms(text) == _reference_index_terms(text) and not taken
+    # _index_terms: index_terms remembers a short text's terms, and would not ask again.
+    assert analysis._index_terms(text) == _reference_index_terms(text) and not taken
     monkeypatch.setattr(analysis, "_sub_words", lambda word: None)
-    assert analysis.index_terms(text) == _reference_index_terms(text) and taken == [text]
+    assert analysis._index_terms(text) == _reference_index_terms(text) and taken == [text]
+
+
+def test_a_titles_words_and_remembered_terms_are_segment_words_and_the_general_terms():
+    # The topics read a title's words through title_words, and the indexer its
+    # postings through index_terms, which remembers a short text's.
+    from search import analysis
+
+    texts = [line for text in _texts() for line in text.split("\n")[:3] if line.strip()]
+    texts += ["中华人民共和国国务院总理在北京", "著名的執著", "PM2.5指数", ""]
+    for text in texts:
+        assert analysis.title_words(text) == analysis.segment_words(text)
+        normalized = normalize_for_search(text)
+        assert analysis.index_terms(normalized) == analysis._index_terms(normalized)
 
 
 def test_index_terms_words_are_the_default_mode_words_where_jieba_agrees():

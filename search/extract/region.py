@@ -191,7 +191,7 @@ _PAIR_HASHES = 1 << 20
 
 
 def _pair_hash(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    return (first * 1031 + second) & (_PAIR_HASHES - 1)
+    return (first * np.uint32(1031) + second) & np.uint32(_PAIR_HASHES - 1)
 
 
 # Below this length the scan probes every character itself: the arrays cost more.
@@ -233,7 +233,8 @@ def _find_names(text: str) -> Iterator[tuple[str, int]]:
 def _possible_starts(text: str, starts: np.ndarray) -> list[int]:
     """The offsets in ``text`` whose two characters may begin some name (every
     offset where one does, and a few more), in order."""
-    points = code_points(text).astype(np.int64)
+    # In uint32, no overflow: a code point times 1031 plus another is below 2**31.
+    points = code_points(text)
     return np.flatnonzero(starts[_pair_hash(points[:-1], points[1:])]).tolist()
 
 
@@ -321,26 +322,41 @@ def _chain_of(adcode: str) -> tuple[str, ...]:
     return (adcode, *(other.adcode for other in above))
 
 
-def _candidates(name: str, present: Counter[str], own: frozenset[str] = frozenset()) -> list[Region]:
-    """The meanings of ``name`` best confirmed by ``present`` (the regions of all
-    names) beyond ``own`` (the name's own, counted once in ``present``)."""
-    tiers: dict[int, list[Region]] = defaultdict(list)
-    for sense in gazetteer.senses(name):
-        region = sense.region
-        strength = _strength(name, sense)
-        parent = region.parent_adcode
-        by_parent = bool(parent) and present[parent] > (parent in own)
-        province = region.adcode[:2] + "0000"
-        by_province = region.level != "province" and present[province] > (province in own)
-        if by_parent:
-            tiers[2].append(region)
-        elif by_province and strength != "word":
-            tiers[1].append(region)
+@functools.cache
+def _meanings(name: str) -> tuple[tuple[Region, str, str, str], ...]:
+    """Each sense of ``name`` as (region, strength, parent adcode or "", province adcode,
+    "" for a province): what ``_candidates`` asks of it in every round, worked out once
+    per name and process (a few thousand names recur across a corpus)."""
+    return tuple(
+        (
+            sense.region,
+            _strength(name, sense),
+            sense.region.parent_adcode or "",
+            "" if sense.region.level == "province" else sense.region.adcode[:2] + "0000",
+        )
+        for sense in gazetteer.senses(name)
+    )
+
+
+def _candidates(name: str, present: dict[str, int], own: tuple[str, ...] = ()) -> list[Region]:
+    """The meanings of ``name`` best confirmed by ``present`` (how many names
+    support each adcode) beyond ``own`` (the name's own, counted once in ``present``)."""
+    best_tier, best = -1, []
+    for region, strength, parent, province in _meanings(name):
+        if parent and present.get(parent, 0) > (parent in own):
+            tier = 2
+        elif province and strength != "word" and present.get(province, 0) > (province in own):
+            tier = 1
         elif strength == "strong":
-            tiers[0].append(region)
-    if not tiers:
-        return []
-    best = list(dict.fromkeys(tiers[max(tiers)]))
+            tier = 0
+        else:
+            continue
+        if tier > best_tier:
+            best_tier, best = tier, [region]
+        elif tier == best_tier and region not in best:
+            best.append(region)
+    if len(best) <= 1:
+        return best
     # 吉林 is a province and, in it, a city: the broader meaning is the safe one.
     return [region for region in best if not any(other in gazetteer.ancestors(region) for other in best)]
 
@@ -350,15 +366,15 @@ def _resolve(names: set[str]) -> dict[str, tuple[str, ...]]:
     or only what its remaining meanings share."""
     supported: dict[str, tuple[str, ...]] = {name: () for name in names}
     for _ in range(5):  # each round may confirm names for the next; it settles fast
-        present: Counter[str] = Counter()
+        present: dict[str, int] = {}
         for adcodes in supported.values():
-            present.update(adcodes)
+            for adcode in adcodes:
+                present[adcode] = present.get(adcode, 0) + 1
         changed = False
         for name in names:
             # A name's chain holds each adcode once: the others confirm what
             # ``present`` counts beyond it (``present - Counter(own)``, without the Counter).
-            regions = _candidates(name, present, frozenset(supported[name]))
-            new = _shared_chain(regions)
+            new = _shared_chain(_candidates(name, present, supported[name]))
             if new != supported[name]:
                 supported[name], changed = new, True
         if not changed:
@@ -369,6 +385,8 @@ def _resolve(names: set[str]) -> dict[str, tuple[str, ...]]:
 def _shared_chain(regions: list[Region]) -> tuple[str, ...]:
     if not regions:
         return ()
+    if len(regions) == 1:
+        return _chain(regions[0])
     chains = [_chain(region) for region in regions]
     shared = set(chains[0]).intersection(*chains[1:])
     return tuple(adcode for adcode in chains[0] if adcode in shared)

@@ -113,11 +113,12 @@ def keyword_counts(words: list[str]) -> Counter[str]:
     to three consecutive words)."""
     table = load_table()
     is_keyword = table.keywords.__contains__
-    counts: Counter[str] = Counter(filter(is_keyword, words))
     # A run of words is only extended while it is the beginning of some keyword:
-    # a few runs per article instead of every pair and triple of its words.
+    # a few runs per article instead of every pair and triple of its words. A
+    # keyword begins itself, so the single words are counted among the runs.
     beginnings = table.beginnings
     runs = [(start, word) for start, word in enumerate(words) if word in beginnings]
+    counts: Counter[str] = Counter(filter(is_keyword, [word for _, word in runs]))
     for length in range(2, MAX_KEYWORD_WORDS + 1):
         runs = [
             (start, run + words[start + length - 1]) for start, run in runs if start + length <= len(words)
@@ -156,10 +157,10 @@ def score_topics(body_words: list[str], title_words: list[str] | None = None) ->
 def extract_topics(text: str, title: str | None = None, words: list[str] | None = None) -> Topics | None:
     """The topics of an article (multi-label, best first), or ``None`` if no topic
     scores high enough. ``words`` are the body's segmented words, if already known."""
-    from search.analysis import segment_words
+    from search.analysis import segment_words, title_words
 
     table = load_table()
-    scores = score_topics(words if words is not None else segment_words(text), segment_words(title or ""))
+    scores = score_topics(words if words is not None else segment_words(text), title_words(title or ""))
     if not scores:
         return None
     best = scores[0].score
