@@ -184,6 +184,78 @@ def test_folding_is_for_matching_only():
     assert normalize_for_search("隨著") == "随着"
 
 
+# t2s keeps 於 in 24 names of its phrase table, and its longest match takes them out of
+# the preposition's words: 對於潛在, 位於倫敦, 整合於單一晶片 and 出於單純 are tw_news text.
+@pytest.mark.parametrize(
+    "traditional, simplified",
+    [
+        ("對於潛在", "对于潜在"),
+        ("位於倫敦", "位于伦敦"),
+        ("整合於單一晶片", "整合于单一晶片"),
+        ("出於單純", "出于单纯"),
+        ("對於單身", "对于单身"),
+        ("於梨華", "于梨华"),  # the name itself: both scripts still fold alike
+    ],
+)
+def test_yu_folds_to_the_preposition_for_matching(traditional, simplified):
+    assert normalize_for_search(traditional) == simplified
+    assert normalize_for_search(simplified) == simplified
+    assert normalize_for_search(normalize_for_search(traditional)) == simplified
+
+
+def test_yu_folding_leaves_conversion_as_opencc_makes_it():
+    # Display and the stored text keep what OpenCC's t2s gives; only matching folds.
+    assert to_simplified("對於潛在") == OpenCC("t2s").convert("對於潛在") == "对於潜在"
+    assert clean_text("位於倫敦") == "位於倫敦"
+
+
+def test_every_yu_of_traditional_news_is_the_preposition_once_normalized():
+    # Ground truth over whole corpora: each 於 of the original text, at its own offset.
+    from conftest import CORPUS
+
+    names = [name for name in ("tw_news", "chinatimes") if (CORPUS / f"{name}.jsonl.gz").exists()]
+    if not names:
+        pytest.skip("the shared corpus is absent")
+    total = kept = 0
+    for name in names:
+        with gzip.open(CORPUS / f"{name}.jsonl.gz", "rt", encoding="utf-8") as handle:
+            for line in handle:
+                text = json.loads(line).get("content") or ""
+                if "於" not in text:
+                    continue
+                normalized = normalize_for_search(text)
+                offsets = [match.start() for match in re.finditer("於", text)]
+                total += len(offsets)
+                kept += sum(normalized[offset] != "于" for offset in offsets)
+    assert total > 1000
+    assert kept == 0, f"{kept} of {total} 於 not folded to 于"
+
+
+def test_a_code_pattern_reads_stored_variants_as_they_fold():
+    from search.engine.stored import bounded_pattern
+
+    assert bounded_pattern(normalize_for_search("随着5G")).search("隨著5G網路普及")
+    assert bounded_pattern(normalize_for_search("于是5G")).search("於是5G")
+    assert not bounded_pattern(normalize_for_search("随着5G")).search("隨著55G")
+
+
+def test_the_preposition_finds_what_t2s_left_as_a_name(tmp_path):
+    from search import open_index
+    from search.indexer import index_paths
+
+    source = tmp_path / "a.jsonl"
+    rows = [
+        {"id": "risk", "title": "風險評估", "content": "政府對於潛在風險表示關切，將加強監測。"},
+        {"id": "home", "title": "海外置產", "content": "他買下一間位於倫敦市中心的公寓。"},
+    ]
+    source.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    index_paths([source], tmp_path / "index", procs=1)
+    index = open_index(tmp_path / "index")
+    for query, found in [("对于", {"risk"}), ("對於", {"risk"}), ("位于", {"home"}), ('"位于伦敦"', {"home"}),
+                         ('"位於倫敦"', {"home"}), ('"对于潜在"', {"risk"})]:  # fmt: skip
+        assert {hit["id"] for hit in index.search(query)["hits"]} == found, query
+
+
 def test_analysis_version_is_recorded_beside_the_index(tmp_path):
     from search.analysis_version import read_analysis_version, version_mismatch, write_analysis_version
     from search.normalize import ANALYSIS_VERSION
