@@ -234,8 +234,8 @@ def _variant_folds() -> dict[str, str]:
 VARIANT_FOLDS = _variant_folds()
 # t2s turns every 於 into 于 but for 24 names of its phrase table (於梨華, 於潛, 於單, 於倫),
 # and its longest match takes them out of the preposition's words: 對於潛在 gave 对於潜在,
-# 位於倫敦 位於伦敦, so 对于 and 位于 missed those places (all 6 of the 2,313 於 that t2s kept
-# in tw_news and chinatimes were such). Matching folds 於 to 于 after the conversion, as 著 to 着;
+# 位於倫敦 位於伦敦, so 对于 and 位于 missed those places (of the 2,313 於 in tw_news and
+# chinatimes t2s kept 6, each such a preposition). Matching folds 於 to 于 after the conversion, as 著 to 着;
 # stored and displayed text keep it. Not a variant for jieba's dictionary (``VARIANT_FOLDS``):
 # its 於 words are rare names (於梨华 2), and their folded forms would cut Simplified text.
 _KEPT_BY_PHRASES = {"於": "于"}
