@@ -12,8 +12,10 @@ CPU seconds of all processes (the main one and its workers: on a machine shared
 with other work, CPU time drifts less than wall time). Absolute times vary with
 the machine; the ratios are the figures to compare. With ``--repeats N`` the
 three pipelines run in turn N times (so a slow minute of the machine falls on
-all of them) and the medians of each one's times and of each round's ratios
-are printed after the rounds.
+all of them), every other round in reverse order (so a steady drift of the
+machine's speed favours each side in turn), and the medians of each one's times
+and of each round's ratios are printed after the rounds. jieba's dictionary and
+xunwen's tables are loaded before the first round, so every round measures the same.
 """
 
 from __future__ import annotations
@@ -51,6 +53,18 @@ def _cpu_seconds() -> float:
     """CPU time of this process and its finished children (the indexing workers)."""
     now = os.times()
     return now.user + now.system + now.children_user + now.children_system
+
+
+def _warm_up() -> None:
+    """Load jieba's dictionary and xunwen's tables once, before any round: each is loaded
+    once per process, so otherwise the first round alone would pay for them (about a second
+    each) and it would not measure what the others do."""
+    from jieba.analyse import ChineseAnalyzer
+
+    import search.indexer as indexer
+
+    list(ChineseAnalyzer()("河南省郑州市召开会议"))
+    indexer._warm_up()
 
 
 def run_naive(items: list[dict], folder: Path) -> tuple[float, float]:
@@ -111,24 +125,31 @@ def main() -> int:
     try:
         path, items, megabytes = sample(args.docs, work)
         print(f"xwlb sample: {len(items)} documents, {megabytes:.2f} MB of text; {args.procs} processes")
+        _warm_up()
         rounds = []
         wanted = max(args.repeats, 1)
+        pipelines = [
+            ("xunwen, word fields only", lambda folder: run_xunwen(path, folder / "words", args.procs, True)),
+            ("xunwen, complete (with verbatim recall)",
+             lambda folder: run_xunwen(path, folder / "full", args.procs, False)),
+        ]  # fmt: skip
+        if not args.skip_naive:
+            pipelines.insert(
+                0, ("naive (ChineseAnalyzer, 1 process)", lambda folder: run_naive(items, folder / "naive"))
+            )
         for number in range(wanted):
             folder = work / f"round{number}"  # each round's three indexes, removed after it
-            runs = []
-            if not args.skip_naive:
-                runs.append(("naive (ChineseAnalyzer, 1 process)", run_naive(items, folder / "naive")))
-            runs.append(("xunwen, word fields only", run_xunwen(path, folder / "words", args.procs, True)))
-            runs.append(
-                (
-                    "xunwen, complete (with verbatim recall)",
-                    run_xunwen(path, folder / "full", args.procs, False),
-                )
-            )
+            # Every other round runs the pipelines in reverse order: the machine's speed drifts
+            # within a round (the naive run alone takes minutes), and a steady drift then
+            # favours the naive run in one round and xunwen in the next.
+            order = pipelines if number % 2 == 0 else pipelines[::-1]
+            measured = {name: run(folder) for name, run in order}
+            runs = [(name, measured[name]) for name, _ in pipelines]
             shutil.rmtree(folder, ignore_errors=True)
             rounds.append(runs)
             baseline = None if args.skip_naive else runs[0][1]
-            _print_round(runs, megabytes, len(items), baseline, f"round {number + 1} of {wanted}")
+            direction = "" if number % 2 == 0 else ", in reverse order"
+            _print_round(runs, megabytes, len(items), baseline, f"round {number + 1} of {wanted}{direction}")
         if len(rounds) > 1:
             _print_medians(rounds, megabytes, len(items), args.skip_naive)
     finally:
