@@ -13,6 +13,7 @@ import itertools
 import json
 import zlib
 
+import numpy as np
 import pytest
 from conftest import CORPUS, SEEDS
 from whoosh import index as whoosh_index
@@ -20,6 +21,7 @@ from whoosh.writing import SegmentWriter
 
 import search.engine.segment_writer as segment_writer
 from search import indexer
+from search.engine.bulk_blocks import CRC32, MD5, hash_tables
 from search.engine.segment_writer import GroupedPostings, GroupingSegmentWriter
 from search.loaders import iter_records
 from search.schema import INDEX_NAME, build_schema, encode_positions
@@ -100,7 +102,7 @@ def test_in_whooshs_mode_the_segment_is_byte_for_byte_whooshs(tmp_path, monkeypa
 
     def like_whoosh(fieldwriter, schema, lengths, pool):
         return original(fieldwriter, schema, lengths, pool, small_block=0, compress=zlib.compress,
-                        values_protocol=2)  # fmt: skip
+                        values_protocol=2, hashtype=MD5)  # fmt: skip
 
     monkeypatch.setattr(segment_writer, "write_grouped_postings", like_whoosh)
     monkeypatch.setattr(segment_writer, "STORED_COMPRESS", None)  # Whoosh's zlib.compress
@@ -127,7 +129,7 @@ def test_comma_keyword_fields_are_indexed_as_whooshs_analyzer_indexes_them(tmp_p
 
     def like_whoosh(fieldwriter, schema, lengths, pool):
         return original(fieldwriter, schema, lengths, pool, small_block=0, compress=zlib.compress,
-                        values_protocol=2)  # fmt: skip
+                        values_protocol=2, hashtype=MD5)  # fmt: skip
 
     monkeypatch.setattr(segment_writer, "write_grouped_postings", like_whoosh)
     monkeypatch.setattr(segment_writer, "STORED_COMPRESS", None)
@@ -206,6 +208,81 @@ def test_in_its_default_mode_every_posting_reads_back_the_same(tmp_path, documen
     whoosh_size = {name: len(data) for name, data in _segment_parts(whoosh_built).items()}
     pst = next(name for name in size if name.endswith(".pst"))
     assert size[pst] <= whoosh_size[pst]
+
+
+def test_the_term_table_is_hashed_with_crc32_and_whooshs_reader_finds_every_term(tmp_path, documents):
+    ours = _build(tmp_path / "ours", GroupingSegmentWriter, documents)
+    trm = next(data for name, data in _segment_parts(ours).items() if name.endswith(".trm"))
+    assert trm[:4] == b"HSH3" and trm[4] == CRC32  # the header HashReader takes its hash from
+    with ours.reader() as reader:
+        terms = list(reader.all_terms())
+        assert len(terms) > 5_000
+        # term_info goes through the hash tables: home slot, probing, key comparison
+        assert all(reader.term_info(fieldname, text).doc_frequency() > 0 for fieldname, text in terms)
+        assert not any((fieldname, text + b"\x00") in reader for fieldname, text in terms[::50])
+
+
+def _probe(table: np.ndarray, numslots: np.ndarray, keyhash: int) -> list[int]:
+    """``HashReader.ranges_for_key``'s walk: the positions of the slots holding ``keyhash``."""
+    starts = np.cumsum(numslots) - numslots
+    start, slots = int(starts[keyhash & 255]), int(numslots[keyhash & 255])
+    found, slot = [], (keyhash >> 8) % max(slots, 1)
+    for _ in range(slots):
+        entry = table[start + slot]
+        if not entry["position"]:
+            break
+        if entry["hash"] == keyhash:
+            found.append(int(entry["position"]))
+        slot = (slot + 1) % slots
+    return found
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_hash_tables_put_every_key_where_whooshs_reader_probes(seed):
+    rng = np.random.default_rng(seed)
+    count = [1, 2, 40, 700, 3_000, 20_000][seed]
+    # Few distinct home slots and tables crowd the keys into long runs that wrap
+    # past their table's end; equal hashes (keys differing beyond the hash) too.
+    spread = [1 << 32, 1 << 32, 1 << 10, 1 << 12, 1 << 32, 1 << 14][seed]
+    hashes = rng.integers(0, spread, size=count, dtype=np.int64) | (rng.integers(0, 3, size=count) << 30)
+    positions = np.arange(count, dtype=np.int64) * 7 + 13
+    table, numslots = hash_tables(hashes, positions)
+    assert numslots.tolist() == (2 * np.bincount(hashes & 255, minlength=256)).tolist()
+    assert len(table) == 2 * count and np.count_nonzero(table["position"]) == count
+    for keyhash, position in zip(hashes.tolist(), positions.tolist(), strict=True):
+        assert position in _probe(table, numslots, keyhash)
+    # The same keys one at a time, as Whoosh inserts them: the same slots are taken.
+    whooshs = np.zeros(len(table), dtype=bool)
+    starts = np.cumsum(numslots) - numslots
+    for keyhash in hashes.tolist():
+        start, slots = starts[keyhash & 255], numslots[keyhash & 255]
+        slot = (keyhash >> 8) % slots
+        while whooshs[start + slot]:
+            slot = (slot + 1) % slots
+        whooshs[start + slot] = True
+    assert (whooshs == (table["position"] != 0)).all()
+
+
+def test_hash_tables_wrap_a_run_past_the_tables_end_to_its_first_slots():
+    # One table (hash & 255 == 0) of 4 keys, 8 slots: homes 7, 7, 7 and 0.
+    hashes = np.array([7 << 8, (7 + 8) << 8, (7 + 16) << 8, 0 << 8], dtype=np.int64)
+    table, numslots = hash_tables(hashes, np.array([100, 200, 300, 400]))
+    assert numslots[0] == 8
+    assert table["position"].tolist() == [200, 300, 400, 0, 0, 0, 0, 100]
+
+
+def test_a_term_table_holding_md5_keys_keeps_md5(tmp_path):
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.filedb.filetables import OrderedHashWriter
+
+    storage = FileStorage(str(tmp_path))
+    fresh = OrderedHashWriter(storage.create_file("fresh"))
+    assert segment_writer._set_hash_type(fresh, CRC32) == CRC32 and fresh.hashtype == CRC32
+    used = OrderedHashWriter(storage.create_file("used"))
+    used.add(b"a", b"1")
+    assert segment_writer._set_hash_type(used, CRC32) == MD5 and used.hashtype == MD5
+    for writer in (fresh, used):
+        writer.close()
 
 
 def test_sealed_segments_hold_the_same_documents_and_postings(tmp_path, documents, whoosh_built):

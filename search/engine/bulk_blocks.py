@@ -22,14 +22,19 @@ zlib call per block, for the blocks long enough to be compressed.
 
 ``term_rows`` does the same for the term table of every field: its rows
 (``!ii`` key and value lengths, the key, the packed ``W3TermInfo`` and extent)
-and the hash-table entries W3 keeps for each key.
+and the hash-table entries W3 keeps for each key; ``hash_tables`` lays out
+the 256 hash tables of those entries at once.
 """
 
 from __future__ import annotations
 
+import zlib
 from hashlib import md5
 
 import numpy as np
+
+# ``whoosh.filedb.filetables`` hash types; its reader takes the one in the file's header.
+MD5, CRC32 = 0, 1
 
 # Protocol-2 opcodes (pickle.py).
 _PROTO2 = b"\x80\x02"
@@ -170,12 +175,25 @@ def block_bytes(deltas: np.ndarray, block_start: np.ndarray, block_end: np.ndarr
     )  # fmt: skip
 
 
+def key_hashes(keys: list[bytes], hashtype: int = MD5) -> np.ndarray:
+    """Each key's hash as ``HashWriter`` computes it with ``hashtype``: the last 4 bytes
+    of its md5, or its CRC-32 (a C call per key without a digest object: an eighth of the time)."""
+    if hashtype == CRC32:
+        return np.fromiter(map(zlib.crc32, keys), dtype=np.uint32, count=len(keys)).astype(np.int64)
+    if hashtype != MD5:
+        raise ValueError(f"hash type {hashtype}: only MD5 (0) and CRC32 (1) are written")
+    digests = b"".join([md5(key, usedforsecurity=False).digest() for key in keys])
+    hashes = np.frombuffer(digests, dtype=np.uint8).reshape(len(keys), 16)[:, 12:].copy().view(">u4")
+    return hashes.reshape(len(keys)).astype(np.int64)
+
+
 def term_rows(keys: list[bytes], weight: np.ndarray, df: np.ndarray, min_length_byte: np.ndarray,
               max_length_byte: np.ndarray, max_weight: np.ndarray, min_id: np.ndarray, max_id: np.ndarray,
-              offset: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+              offset: np.ndarray, length: np.ndarray,
+              hashtype: int = MD5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """The term-table rows of ``keys`` (``OrderedHashWriter.add`` of each key
     and its ``W3TermInfo.to_bytes``, not inlined), each row's start, and each
-    key's hash as ``HashWriter`` computes it (the last 4 bytes of its md5)."""
+    key's hash (``key_hashes``)."""
     count = len(keys)
     info = np.zeros(count, dtype=TERM_INFO)
     info["weight"] = weight
@@ -195,11 +213,7 @@ def term_rows(keys: list[bytes], weight: np.ndarray, df: np.ndarray, min_length_
          _fixed(info.view(np.uint8).reshape(count, TERM_INFO.itemsize))],
         count,
     )  # fmt: skip
-    digests = b"".join([md5(key, usedforsecurity=False).digest() for key in keys])
-    hashes = (
-        np.frombuffer(digests, dtype=np.uint8).reshape(count, 16)[:, 12:].copy().view(">u4").reshape(count)
-    )
-    return rows, np.cumsum(row_lengths) - row_lengths, hashes.astype(np.int64)
+    return rows, np.cumsum(row_lengths) - row_lengths, key_hashes(keys, hashtype)
 
 
 def add_to_buckets(buckets: list[list], hashes: np.ndarray, positions: np.ndarray) -> None:
@@ -214,3 +228,75 @@ def add_to_buckets(buckets: list[list], hashes: np.ndarray, positions: np.ndarra
         if end > begin:
             buckets[number].extend(zip(sorted_hashes[begin:end], sorted_positions[begin:end], strict=True))
         begin = end
+
+
+SLOT = np.dtype([("hash", ">u4"), ("position", ">i8")])  # filetables._pointer; empty slots are zeros
+
+
+def hash_tables(hashes: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The 256 hash tables of ``HashWriter`` for keys of these hashes at these
+    positions, end to end, and each table's number of slots.
+
+    As Whoosh lays them out: table ``hash & 255``, twice as many slots as keys,
+    a key's home slot ``(hash >> 8) % slots``, linear probing with wrap-around;
+    ``HashReader`` probes from the home slot to the first empty one. Whoosh fills
+    each table in insertion order, one key at a time in Python; here each
+    table's keys go in order of home slot (ties in insertion order), which is
+    one cumulative maximum: a key sits at its home slot or just after the key
+    before it, so every slot from its home to it is taken and the reader finds it.
+    """
+    hashes = np.asarray(hashes, dtype=np.int64)
+    positions = np.asarray(positions, dtype=np.int64)
+    count = len(hashes)
+    bucket = hashes & 0xFF
+    counts = np.bincount(bucket, minlength=256)
+    numslots = 2 * counts
+    table = np.zeros(int(numslots.sum()), dtype=SLOT)
+    if not count:
+        return table, numslots
+    slots = numslots[bucket]
+    home = (hashes >> 8) % slots
+    arrival = np.arange(count, dtype=np.int64)
+    # Keys pushed past their table's end wrap to its first slots: the tables they
+    # were in are laid out again, those keys first (their wrapped slots are 0, 1,
+    # ...), the others after them in home order. At half load none is pushed past
+    # the end again.
+    placed = _placed(bucket, home, np.zeros(count, dtype=bool), arrival)
+    over = placed >= slots
+    if over.any():
+        again = np.zeros(256, dtype=bool)
+        again[bucket[over]] = True
+        keys = np.flatnonzero(again[bucket])
+        start = np.where(over[keys], placed[keys] - slots[keys], home[keys])
+        placed[keys] = _placed(bucket[keys], start, over[keys], keys)
+        if (placed[keys] >= slots[keys]).any():
+            raise AssertionError("hash_tables: a key was pushed past its table's end twice")
+    first_slot = np.cumsum(numslots) - numslots
+    where = first_slot[bucket] + placed
+    table["hash"][where] = hashes
+    table["position"][where] = positions
+    return table, numslots
+
+
+def _placed(bucket: np.ndarray, start: np.ndarray, first: np.ndarray, arrival: np.ndarray) -> np.ndarray:
+    """Each key's slot in its table (``bucket``) when the keys take, in turn, the first
+    free slot from ``start``: table by table, ``first`` keys first, then by start and
+    arrival. In that order slot_i = max(start_i, slot_(i-1) + 1) within a table, so
+    slot_i - i is a running maximum."""
+    count = len(bucket)
+    # One sort of distinct integers packing the four (a quicksort: a stable sort or lexsort takes 5x).
+    start_bits, arrival_bits = int(start.max()).bit_length(), int(arrival[-1]).bit_length()
+    if 8 + 1 + start_bits + arrival_bits > 63:
+        order = np.lexsort((arrival, start, ~first, bucket))
+    else:
+        packed = (bucket << (1 + start_bits + arrival_bits)) | (
+            (~first).astype(np.int64) << (start_bits + arrival_bits)
+        )
+        order = np.argsort(packed | (start << arrival_bits) | arrival)
+    in_order = bucket[order]
+    counts = np.bincount(in_order, minlength=256)
+    rank = np.arange(count) - np.repeat(np.cumsum(counts) - counts, counts)
+    apart = in_order * (4 * (int(counts.max()) + 1))  # each table's values above every earlier table's
+    placed = np.empty(count, dtype=np.int64)
+    placed[order] = np.maximum.accumulate(start[order] - rank + apart) - apart + rank
+    return placed

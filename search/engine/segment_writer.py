@@ -20,14 +20,15 @@ and every field's term table, are built for many terms at once with NumPy
 (``search.engine.bulk_blocks``). The ``chars`` field's terms arrive as
 integer keys (``add_keys``), sorted with one stable sort.
 
-The output is byte for byte what Whoosh writes, with two exceptions by
-default: blocks whose pickle is shorter than ``SMALL_BLOCK`` bytes are stored
+The output is byte for byte what Whoosh writes, with three exceptions by
+default: the term table hashes its keys with CRC-32, not md5 (``TERM_HASH``), and
+lays out its hash tables with NumPy (``bulk_blocks.hash_tables``); blocks whose pickle is shorter than ``SMALL_BLOCK`` bytes are stored
 uncompressed (Whoosh means to do the same: its ``_write_block`` sets
 ``comp = 0`` below 20 bytes and then overwrites it; its reader honours the
 per-block compression flag; zlib on a 30-byte pickle only adds bytes), and
 the others are compressed with a small zlib window (``compress_block``).
 ``tests/test_segment_writer.py`` checks both claims: with ``small_block=0,
-compress=zlib.compress`` the files equal Whoosh's, and by default every
+compress=zlib.compress, hashtype=MD5`` the files equal Whoosh's, and by default every
 posting and term statistic reads back the same.
 
 Postings stay in memory until the segment is written, so a writer seals its
@@ -45,13 +46,14 @@ from pickle import dumps
 import numpy as np
 from whoosh.analysis import IDTokenizer, KeywordAnalyzer
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3FieldWriter, _lenfield
+from whoosh.filedb.filetables import _hash_functions
 from whoosh.formats import Existence, Frequency
 from whoosh.system import pack_int, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from search.engine import fixes
-from search.engine.bulk_blocks import add_to_buckets, block_bytes, term_rows
+from search.engine.bulk_blocks import CRC32, MD5, SLOT, add_to_buckets, block_bytes, hash_tables, term_rows
 
 # Blocks whose pickled data is shorter than this are not compressed.
 SMALL_BLOCK = 128  # 60% fewer compressions than 64 on news, 0.2% larger index
@@ -60,6 +62,12 @@ SMALL_BLOCK = 128  # 60% fewer compressions than 64 on news, 0.2% larger index
 # articles of 1,400 characters, 0.9 GB at the peak (6 million: 0.8 GB, but
 # twice the segments and a 15% larger index).
 MAX_SEGMENT_POSTINGS = 10_000_000
+# The term table's hash (``HashWriter``'s hash type, kept in its header, which
+# ``HashReader`` reads): Whoosh's default md5 cost a digest object per term, a
+# tenth of a segment's write (200,000 terms per 2,000 news articles), and every
+# term lookup of a search hashes again (Whoosh reads md5 as a hex string). CRC-32
+# is one C call; the hash only places keys in the tables, whose readers compare the keys.
+TERM_HASH = CRC32
 
 
 class _TermNumbers(dict):
@@ -489,15 +497,18 @@ def _compress_stored_with(perdocwriter, compress) -> None:
 
 def write_grouped_postings(fieldwriter: W3FieldWriter, schema, lengths_reader, pool: GroupedPostings,
                            small_block: int = SMALL_BLOCK, compress=compress_block,
-                           values_protocol: int = VALUES_PROTOCOL) -> None:  # fmt: skip
+                           values_protocol: int = VALUES_PROTOCOL, hashtype: int | None = None) -> None:  # fmt: skip
     """Write every posting of ``pool`` through ``fieldwriter``'s files, as W3 does.
 
-    ``small_block=0, compress=zlib.compress, values_protocol=2`` writes exactly what Whoosh writes.
+    ``small_block=0, compress=zlib.compress, values_protocol=2, hashtype=MD5`` writes
+    exactly what Whoosh writes.
     """
     codec = fieldwriter._codec
     postfile = fieldwriter._postfile
     tindex = fieldwriter._tindex
     termfile = tindex.dbfile
+    hashtype = _set_hash_type(tindex, TERM_HASH if hashtype is None else hashtype)
+    entries: list[tuple[np.ndarray, np.ndarray]] = []  # (hashes, positions) of each chunk
     post_pos = postfile.tell()
     term_pos = termfile.tell()
     lastkey = tindex.lastkey
@@ -525,17 +536,43 @@ def write_grouped_postings(fieldwriter: W3FieldWriter, schema, lengths_reader, p
             lastkey = keys[-1]
             rows, row_start, hashes = term_rows(
                 keys, *plan.term_statistics(low, high), np.cumsum(term_lengths) - term_lengths + post_pos,
-                term_lengths,
+                term_lengths, hashtype,
             )  # fmt: skip
             positions = row_start + term_pos
             _extend_positions(tindex.index, positions.tolist())
-            add_to_buckets(tindex.buckets, hashes, positions)
+            if hashtype == MD5:
+                add_to_buckets(tindex.buckets, hashes, positions)
+            else:
+                entries.append((hashes, positions))
             termfile.write(rows.tobytes())
             post_pos += len(post_bytes)
             term_pos += len(rows)
         fieldwriter.finish_field()
     tindex.lastkey = lastkey
     assert postfile.tell() == post_pos and termfile.tell() == term_pos
+    if hashtype == MD5:
+        tindex._write_hashes = lambda: _write_hashes(tindex)
+    else:
+        tindex._write_hashes = lambda: _write_hash_tables(tindex, entries)
+
+
+_HEADER_BYTES = 13  # HashWriter.__init__: the magic, the hash type byte, two unused ints
+
+
+def _set_hash_type(tindex, hashtype: int) -> int:
+    """Make ``hashtype`` the term table's hash, if nothing is in it yet (its header
+    was written when the field writer was made); the hash type it then has."""
+    if hashtype == tindex.hashtype:
+        return hashtype
+    dbfile = tindex.dbfile
+    if tindex.lastkey or any(tindex.buckets) or dbfile.tell() != tindex.startoffset + _HEADER_BYTES:
+        return tindex.hashtype  # keys hashed the old way are in it already
+    dbfile.seek(tindex.startoffset + 4)
+    dbfile.write_byte(hashtype)
+    dbfile.seek(tindex.startoffset + _HEADER_BYTES)
+    tindex.hashtype = hashtype
+    tindex.hashfn = _hash_functions[hashtype]
+    return hashtype
 
 
 # The largest value of each type code ``GrowableArray`` moves through.
@@ -693,7 +730,15 @@ def _single_block(single: tuple, header: bytes, no_values, variable_size: bool, 
     return header + pack_int(-(len(infobytes) + len(databytes))) + infobytes + databytes
 
 
-_SLOT = np.dtype([("hash", ">u4"), ("position", ">i8")])  # filetables._pointer; empty slots are zeros
+def _write_hash_tables(tindex, entries: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    """``HashWriter._write_hashes`` for the keys of ``entries`` (``bulk_blocks.hash_tables``)."""
+    hashes = np.concatenate([chunk for chunk, _ in entries]) if entries else np.zeros(0, dtype=np.int64)
+    positions = np.concatenate([chunk for _, chunk in entries]) if entries else np.zeros(0, dtype=np.int64)
+    table, numslots = hash_tables(hashes, positions)
+    start = tindex.dbfile.tell()
+    table_starts = start + (np.cumsum(numslots) - numslots) * SLOT.itemsize
+    tindex.directory.extend(zip(table_starts.tolist(), numslots.tolist(), strict=True))
+    tindex.dbfile.write(table.tobytes())
 
 
 def _write_hashes(tindex) -> None:
@@ -713,7 +758,7 @@ def _write_hashes(tindex) -> None:
                 slot = (slot + 1) % numslots
             taken[slot] = 1
             slots.append(slot)
-        table = np.zeros(numslots, dtype=_SLOT)
+        table = np.zeros(numslots, dtype=SLOT)
         hashes, positions = zip(*entries, strict=True)
         table["hash"][slots] = hashes
         table["position"][slots] = positions
@@ -898,8 +943,6 @@ class GroupingSegmentWriter(SegmentWriter):
         self.perdocwriter.close()
         lengths = self.per_document_reader() if self.codec.length_stats else None
         write_grouped_postings(self.fieldwriter, self.schema, lengths, self.pool)
-        tindex = self.fieldwriter._tindex
-        tindex._write_hashes = lambda: _write_hashes(tindex)
         self.fieldwriter.close()
         if lengths is not None:
             lengths.close()
