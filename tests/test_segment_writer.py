@@ -222,6 +222,35 @@ def test_the_term_table_is_hashed_with_crc32_and_whooshs_reader_finds_every_term
         assert not any((fieldname, text + b"\x00") in reader for fieldname, text in terms[::50])
 
 
+def test_an_index_of_md5_segments_takes_crc32_segments_and_merges_them(
+    tmp_path, monkeypatch, documents, whoosh_built
+):
+    # Indexes written before the change hold md5 term tables: they are searched and
+    # merged with new segments, each table read with the hash its header names.
+    half = len(documents) // 2
+    monkeypatch.setattr(segment_writer, "TERM_HASH", MD5)
+    ix = _build(tmp_path / "mixed", GroupingSegmentWriter, documents[:half])
+    monkeypatch.setattr(segment_writer, "TERM_HASH", CRC32)
+    writer = GroupingSegmentWriter(ix)
+    for fields in documents[half:]:
+        writer.add_document(**fields)
+    writer.commit(merge=False)
+    hash_types = []
+    for segment in ix._segments():
+        storage = segment.open_compound_file(ix.storage)
+        name = next(name for name in storage.list() if name.endswith(".trm"))
+        hash_types.append(storage.open_file(name).read()[4])
+    assert sorted(hash_types) == [MD5, CRC32]
+    with ix.searcher() as searcher, whoosh_built.searcher() as theirs:
+        for fieldname, text in [("body", "新乡"), ("body", "发展"), ("chars", "量发"), ("source", "新华社")]:
+            assert searcher.doc_frequency(fieldname, text) == theirs.doc_frequency(fieldname, text) > 0
+    writer = GroupingSegmentWriter(ix)
+    writer.commit(optimize=True)
+    merged = whoosh_index.open_dir(str(tmp_path / "mixed"), indexname=INDEX_NAME)
+    assert len(merged._segments()) == 1
+    assert _term_statistics(merged) == _term_statistics(whoosh_built)
+
+
 def _probe(table: np.ndarray, numslots: np.ndarray, keyhash: int) -> list[int]:
     """``HashReader.ranges_for_key``'s walk: the positions of the slots holding ``keyhash``."""
     starts = np.cumsum(numslots) - numslots
