@@ -21,9 +21,10 @@ and every field's term table, are built for many terms at once with NumPy
 integer keys (``add_keys``), sorted with one stable sort.
 
 The output is byte for byte what Whoosh writes, with three exceptions by
-default: the term table hashes its keys with CRC-32, not md5 (``TERM_HASH``), and
-lays out its hash tables with NumPy (``bulk_blocks.hash_tables``); blocks whose pickle is shorter than ``SMALL_BLOCK`` bytes are stored
-uncompressed (Whoosh means to do the same: its ``_write_block`` sets
+default: the term table hashes its keys with CRC-32, not md5 (``TERM_HASH``),
+and its hash tables hold each run's keys in order of home slot, not of arrival
+(``bulk_blocks.hash_tables``); blocks whose pickle is shorter than
+``SMALL_BLOCK`` bytes are stored uncompressed (Whoosh means to do the same: its ``_write_block`` sets
 ``comp = 0`` below 20 bytes and then overwrites it; its reader honours the
 per-block compression flag; zlib on a 30-byte pickle only adds bytes), and
 the others are compressed with a small zlib window (``compress_block``).
@@ -63,8 +64,8 @@ SMALL_BLOCK = 128  # 60% fewer compressions than 64 on news, 0.2% larger index
 # twice the segments and a 15% larger index).
 MAX_SEGMENT_POSTINGS = 10_000_000
 # The term table's hash (``HashWriter``'s hash type, kept in its header, which
-# ``HashReader`` reads): Whoosh's default md5 cost a digest object per term, a
-# tenth of a segment's write (200,000 terms per 2,000 news articles), and every
+# ``HashReader`` reads): Whoosh's default md5 cost a digest object per term (with
+# the probing in Python, a fifth of the commit of 2,000 news articles' 200,000 terms), and every
 # term lookup of a search hashes again (Whoosh reads md5 as a hex string). CRC-32
 # is one C call; the hash only places keys in the tables, whose readers compare the keys.
 TERM_HASH = CRC32
