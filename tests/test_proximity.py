@@ -8,6 +8,7 @@ import itertools
 import re
 
 import pytest
+from conftest import CORPUS
 
 from search import proximity
 from search.normalize import normalize_for_search
@@ -123,6 +124,8 @@ def test_near_finds_exactly_what_a_scan_finds(corpus_index, query, parts, distan
 )
 def test_atleast_finds_exactly_what_a_scan_finds(corpus_index, query, needle, times):
     expected = truth(corpus_index, lambda texts: any(text.count(needle) >= times for text in texts))
+    if not expected and not (CORPUS / "xwlb.jsonl.gz").exists():
+        pytest.skip("the small web index holds no such article: this case needs ../shared/corpus")
     assert expected, "the sample should hold some"
     assert found(corpus_index, query) == expected
 
