@@ -112,6 +112,36 @@ def test_conversion_keeps_length_and_matches_opencc_on_seeds(number):
     assert converted == OpenCC("t2s").convert(text)
 
 
+def test_every_phrase_exception_gets_past_the_pre_check_and_is_converted_as_opencc_does():
+    """``_may_hold_phrase`` may skip the phrase pattern only for a text holding none of the
+    phrases: each one, alone and inside Simplified text, with either table of ``_convert``."""
+    from search import normalize
+
+    converter = OpenCC("t2s")
+    filler = "经济发展取得新成效。" * 15
+    _, _, exceptions = normalize._t2s_tables()
+    tables = normalize._full_tables()[:2]
+    assert len(exceptions) > 200
+    for phrase in exceptions:
+        text = filler + phrase + filler
+        for table in tables:
+            for checked in (phrase, text):
+                assert normalize._may_hold_phrase(checked, normalize.translate(checked, table)), phrase
+        assert to_simplified(text) == converter.convert(text), phrase
+    # And the check does skip: Simplified news without those few characters.
+    assert not any(normalize._may_hold_phrase(filler, normalize.translate(filler, table)) for table in tables)
+
+
+def test_the_pre_check_lets_simplified_news_holding_kept_character_phrases_through(corpus):
+    """Simplified text with 答覆, 瞭解, 藉口 (characters t2s keeps alone) converts as OpenCC does."""
+    converter = OpenCC("t2s")
+    with gzip.open(corpus / "xwlb.jsonl.gz", "rt", encoding="utf-8") as handle:
+        texts = [json.loads(line)["content"] for line, _ in zip(handle, range(3000), strict=False)]
+    held = [text for text in texts if re.search("[覆藉瞭沈]", text)]
+    assert len(held) > 50
+    assert [text[:40] for text in held if to_simplified(text) != converter.convert(text)] == []
+
+
 def test_fast_path_matches_opencc_on_real_traditional_news(corpus):
     converter = OpenCC("t2s")
     texts = []
