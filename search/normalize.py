@@ -133,11 +133,7 @@ def _kept_phrase_characters() -> tuple[str, ...]:
     simplified, searched, _ = _full_tables()
     # Changed by t2s alone and with the search folds (a fold taking a character back to
     # itself would leave the text as it was: such a character counts as kept).
-    changed = {
-        chr(code)
-        for code, value in table.items()
-        if value != chr(code) and simplified.get(code, code) != code and searched.get(code, code) != code
-    }
+    changed = {chr(code) for code in table if simplified[code] != code and searched[code] != code}
     uncovered = [phrase for phrase in exceptions if changed.isdisjoint(phrase)]
     cover: set[str] = set()
     while uncovered:

@@ -132,16 +132,6 @@ def test_every_phrase_exception_gets_past_the_pre_check_and_is_converted_as_open
     assert not any(normalize._may_hold_phrase(filler, normalize.translate(filler, table)) for table in tables)
 
 
-def test_the_pre_check_lets_simplified_news_holding_kept_character_phrases_through(corpus):
-    """Simplified text with 答覆, 瞭解, 藉口 (characters t2s keeps alone) converts as OpenCC does."""
-    converter = OpenCC("t2s")
-    with gzip.open(corpus / "xwlb.jsonl.gz", "rt", encoding="utf-8") as handle:
-        texts = [json.loads(line)["content"] for line, _ in zip(handle, range(3000), strict=False)]
-    held = [text for text in texts if re.search("[覆藉瞭沈]", text)]
-    assert len(held) > 50
-    assert [text[:40] for text in held if to_simplified(text) != converter.convert(text)] == []
-
-
 def test_fast_path_matches_opencc_on_real_traditional_news(corpus):
     converter = OpenCC("t2s")
     texts = []

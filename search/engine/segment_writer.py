@@ -24,8 +24,8 @@ The output is byte for byte what Whoosh writes, with three exceptions by
 default: the term table hashes its keys with CRC-32, not md5 (``TERM_HASH``),
 and its hash tables hold each run's keys in order of home slot, not of arrival
 (``bulk_blocks.hash_tables``); blocks whose pickle is shorter than
-``SMALL_BLOCK`` bytes are stored uncompressed (Whoosh means to do the same: its ``_write_block`` sets
-``comp = 0`` below 20 bytes and then overwrites it; its reader honours the
+``SMALL_BLOCK`` bytes are stored uncompressed (Whoosh means to do the same: its
+``_write_block`` sets ``comp = 0`` below 20 bytes and then overwrites it; its reader honours the
 per-block compression flag; zlib on a 30-byte pickle only adds bytes), and
 the others are compressed with a small zlib window (``compress_block``).
 ``tests/test_segment_writer.py`` checks both claims: with ``small_block=0,
