@@ -32,7 +32,9 @@ def sh(*command: str | Path, **kwargs) -> None:
 
 def ensure_venv(extras: str = "") -> None:
     """Create .venv and install the project (editable) unless already done."""
-    wanted = hashlib.sha1((ROOT / "setup.cfg").read_bytes() + extras.encode()).hexdigest()
+    # setup.py and the C source too: a changed search/_speedups.c is built again.
+    built_from = [ROOT / "setup.cfg", ROOT / "setup.py", ROOT / "search" / "_speedups.c"]
+    wanted = hashlib.sha1(b"".join(path.read_bytes() for path in built_from) + extras.encode()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
     if not PYTHON.exists():
@@ -106,7 +108,7 @@ def load(args: list[str]) -> None:
     sh(PYTHON, ROOT / "bench" / "load_test.py", "--index-dir", index_dir, *args)
 
 
-LINTED = ("search", "web", "tests", "bench", "scripts", "run.py")
+LINTED = ("search", "web", "tests", "bench", "scripts", "run.py", "setup.py")
 
 
 def lint(args: list[str]) -> None:

@@ -3,15 +3,16 @@
 The naive pipeline is what a hand-rolled script does: ``jieba.analyse.ChineseAnalyzer``
 into a plain Whoosh schema (title and content as TEXT, content stored), one
 writer, one process. xunwen is measured twice: with its word fields alone
-(the ``chars`` verbatim-recall field dropped), and complete.
+(the ``chars`` verbatim-recall field dropped), and complete; with ``--pure-python``
+a third time, complete without its C loops (``search/_speedups.c``), to show what they give.
 
-    .venv/bin/python bench/bench_index.py [--docs 4000] [--procs 2] [--repeats 1]
+    .venv/bin/python bench/bench_index.py [--docs 4000] [--procs 2] [--repeats 1] [--pure-python]
 
 Prints MB/s, documents/s and each ratio to the naive run, by wall time and by
 CPU seconds of all processes (the main one and its workers: on a machine shared
 with other work, CPU time drifts less than wall time). Absolute times vary with
 the machine; the ratios are the figures to compare. With ``--repeats N`` the
-three pipelines run in turn N times (so a slow minute of the machine falls on
+pipelines run in turn N times (so a slow minute of the machine falls on
 all of them), every other round in reverse order (so a steady drift of the
 machine's speed favours each side in turn), and the medians of each one's times
 and of each round's ratios are printed after the rounds. jieba's dictionary and
@@ -21,6 +22,7 @@ xunwen's tables are loaded before the first round, so every round measures the s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import itertools
 import json
@@ -88,9 +90,14 @@ def run_naive(items: list[dict], folder: Path) -> tuple[float, float]:
     return time.perf_counter() - started, _cpu_seconds() - started_cpu
 
 
-def run_xunwen(path: Path, folder: Path, procs: int, words_only: bool) -> tuple[float, float]:
+def run_xunwen(
+    path: Path, folder: Path, procs: int, words_only: bool, pure: bool = False
+) -> tuple[float, float]:
     import search.indexer as indexer
 
+    if pure:  # the C loops (search/_speedups.c) off for this run, as XUNWEN_PURE_PYTHON=1 does
+        with _pure_python():
+            return run_xunwen(path, folder, procs, words_only)
     original = indexer.index_fields
     if words_only:
         # Benchmark only: leave out the verbatim-recall field.
@@ -111,12 +118,30 @@ def run_xunwen(path: Path, folder: Path, procs: int, words_only: bool) -> tuple[
     return elapsed, cpu
 
 
+@contextlib.contextmanager
+def _pure_python():
+    from search import analysis, normalize
+    from search.engine import segment_writer
+
+    modules = (analysis, normalize, segment_writer)
+    before = [module.SPEEDUPS for module in modules]
+    for module in modules:
+        module.SPEEDUPS = None
+    try:
+        yield
+    finally:
+        for module, speedups in zip(modules, before, strict=True):
+            module.SPEEDUPS = speedups
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--docs", type=int, default=4000, help="first N items of xwlb (default 4000)")
     parser.add_argument("--procs", type=int, default=2, help="xunwen worker processes (default 2)")
-    parser.add_argument("--repeats", type=int, default=1, help="rounds of all three pipelines (default 1)")
+    parser.add_argument("--repeats", type=int, default=1, help="rounds of all the pipelines (default 1)")
     parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--pure-python", action="store_true",
+                        help="also xunwen complete without its C loops (search/_speedups.c)")  # fmt: skip
     args = parser.parse_args()
     if not CORPUS.exists():
         print(f"bench_index: {CORPUS} is absent; skipped")
@@ -133,6 +158,9 @@ def main() -> int:
             ("xunwen, complete (with verbatim recall)",
              lambda folder: run_xunwen(path, folder / "full", args.procs, False)),
         ]  # fmt: skip
+        if args.pure_python:
+            pipelines.append(("xunwen, complete, Python loops (no C)",
+                              lambda folder: run_xunwen(path, folder / "pure", args.procs, False, True)))  # fmt: skip
         if not args.skip_naive:
             pipelines.insert(
                 0, ("naive (ChineseAnalyzer, 1 process)", lambda folder: run_naive(items, folder / "naive"))

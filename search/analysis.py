@@ -26,6 +26,7 @@ import rjieba
 from whoosh.analysis import Token, Tokenizer
 
 from search.normalize import VARIANT_FOLDS, code_points, normalize_for_search
+from search.speedups import SPEEDUPS
 
 _DATA_DIR = Path(__file__).parent / "data"
 
@@ -206,7 +207,11 @@ def _index_terms(normalized: str) -> tuple[dict[str, list[int]], list[str]]:
     fixed once the process's segmenter is built); a word that does not split the
     way it does inside the text sends the whole text down the general path.
     """
-    words = [word for word in _segmenter().cut(normalized, True) if word.isalnum() or _is_word(word)]
+    cut = _segmenter().cut(normalized, True)
+    if SPEEDUPS is not None:  # this function's loop in C (search/_speedups.c), the same result
+        found = SPEEDUPS.word_postings(cut, _sub_words)
+        return found if found is not None else _index_terms_by_tokens(normalized)
+    words = [word for word in cut if word.isalnum() or _is_word(word)]
     postings: dict[str, list[int]] = {}
     for at, word in enumerate(words):
         positions = postings.get(word)
