@@ -489,7 +489,64 @@ translate(PyObject *module, PyObject *args)
     return result;
 }
 
+/* ------------------------------------------------------------------------ */
+
+PyDoc_STRVAR(minhash_doc,
+"minhash(hashes, a, b) -> bytes\n\n"
+"search.stories.minhash_values: datasketch's affine32 MinHash of the uint32\n"
+"`hashes` (each pre-mixed by MurmurHash3's finalizer), one uint32 per\n"
+"permutation (a[i] * h + b[i], wrapping at 2**32), as native-order bytes.");
+
+static inline uint32_t
+fmix32(uint32_t value)
+{
+    value ^= value >> 16;
+    value *= 0x85EBCA6Bu;
+    value ^= value >> 13;
+    value *= 0xC2B2AE35u;
+    return value ^ (value >> 16);
+}
+
+static PyObject *
+minhash(PyObject *module, PyObject *args)
+{
+    Py_buffer hashes, a, b;
+    if (!PyArg_ParseTuple(args, "y*y*y*:minhash", &hashes, &a, &b)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    Py_ssize_t permutations = a.len / (Py_ssize_t)sizeof(uint32_t);
+    if (b.len != a.len || hashes.len % (Py_ssize_t)sizeof(uint32_t) != 0) {
+        PyErr_SetString(PyExc_ValueError, "minhash: a and b of one length, buffers of uint32");
+        goto done;
+    }
+    result = PyBytes_FromStringAndSize(NULL, a.len);
+    if (result == NULL) {
+        goto done;
+    }
+    uint32_t *values = (uint32_t *)PyBytes_AS_STRING(result);
+    const uint32_t *in = hashes.buf, *mul = a.buf, *add = b.buf;
+    Py_ssize_t count = hashes.len / (Py_ssize_t)sizeof(uint32_t);
+    for (Py_ssize_t i = 0; i < permutations; i++) {
+        values[i] = UINT32_MAX;
+    }
+    /* Permutations inside: one mixed hash against every permutation, which the compiler vectorizes. */
+    for (Py_ssize_t j = 0; j < count; j++) {
+        uint32_t mixed = fmix32(in[j]);
+        for (Py_ssize_t i = 0; i < permutations; i++) {
+            uint32_t permuted = mul[i] * mixed + add[i];
+            values[i] = permuted < values[i] ? permuted : values[i];
+        }
+    }
+done:
+    PyBuffer_Release(&hashes);
+    PyBuffer_Release(&a);
+    PyBuffer_Release(&b);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"minhash", minhash, METH_VARARGS, minhash_doc},
     {"translate", translate, METH_VARARGS, translate_doc},
     {"word_postings", word_postings, METH_VARARGS, word_postings_doc},
     {"encode_positions", encode_positions, METH_O, encode_positions_doc},

@@ -28,6 +28,7 @@ from search.engine import segment_writer
 from search.engine.segment_writer import GroupedPostings
 from search.normalize import normalize_for_search
 from search.schema import build_schema, encode_positions
+from search.stories import StoryBook
 
 C = speedups.SPEEDUPS
 needs_c = pytest.mark.skipif(C is None, reason="search._speedups is not built (or XUNWEN_PURE_PYTHON is set)")
@@ -70,8 +71,10 @@ def _texts() -> list[str]:
 @pytest.fixture
 def pure_python(monkeypatch):
     """Every module that uses the C loops, told they were not built."""
-    monkeypatch.setattr(analysis, "SPEEDUPS", None)
-    monkeypatch.setattr(segment_writer, "SPEEDUPS", None)
+    from search import normalize, stories
+
+    for module in (analysis, segment_writer, normalize, stories):
+        monkeypatch.setattr(module, "SPEEDUPS", None)
 
 
 @needs_c
@@ -188,17 +191,26 @@ def _postings_of(index_dir) -> tuple[list, list]:
 
 @needs_c
 def test_an_index_built_with_the_c_loops_is_the_one_built_without(tmp_path, pure_python, monkeypatch):
+    from search import normalize, stories
     from search.indexer import index_paths
 
     articles = tmp_path / "articles.jsonl"
     articles.write_text("".join(json.dumps({"id": f"a{n}", "content": text}, ensure_ascii=False) + "\n"
                                 for n, text in enumerate(_texts()) if text.strip()), encoding="utf-8")  # fmt: skip
-    plain = index_paths([articles], tmp_path / "plain", procs=1)
-    monkeypatch.setattr(analysis, "SPEEDUPS", C)
-    monkeypatch.setattr(segment_writer, "SPEEDUPS", C)
+    plain = index_paths([articles], tmp_path / "plain", procs=1)  # the Python code (pure_python)
+    for module in (analysis, segment_writer, normalize, stories):
+        monkeypatch.setattr(module, "SPEEDUPS", C)
     fast = index_paths([articles], tmp_path / "fast", procs=1)
     assert fast.indexed == plain.indexed > 7
     assert _postings_of(tmp_path / "fast") == _postings_of(tmp_path / "plain")
+    signatures = [StoryBook.open(folder).stories for folder in (tmp_path / "fast", tmp_path / "plain")]
+    fast_live, plain_live = (list(book.live()) for book in signatures)
+    assert len(fast_live) == fast.indexed
+    for (fast_id, fast_story, fast_sig), (plain_id, plain_story, plain_sig) in zip(
+        fast_live, plain_live, strict=True
+    ):
+        assert (fast_id, fast_story, fast_sig.shingles) == (plain_id, plain_story, plain_sig.shingles)
+        assert np.array_equal(fast_sig.hashvalues, plain_sig.hashvalues)
 
 
 @needs_c
@@ -215,3 +227,17 @@ def test_translation_is_str_translate_for_every_table():
     assert C.translate(unchanged, normalize._arrays_of(tables[0])[1]) is unchanged
     with pytest.raises(ValueError):
         C.translate("a", np.array([0xFFFFFFFE] * 200, dtype=np.uint32))
+
+
+@needs_c
+@pytest.mark.parametrize("count", [0, 1, 7, 378, 2048, 5000])
+def test_minhash_is_the_numpy_minhash(count, monkeypatch):
+    from search import stories
+
+    hashes = np.random.default_rng(count).integers(0, 2**32, count, dtype=np.uint64).astype(np.uint32)
+    fast = stories.minhash_values(hashes)
+    monkeypatch.setattr(stories, "SPEEDUPS", None)
+    assert fast.dtype == np.uint32 and fast.flags.writeable
+    assert np.array_equal(fast, stories.minhash_values(hashes))
+    with pytest.raises(ValueError):
+        C.minhash(hashes, stories._A, stories._B[:-1])
