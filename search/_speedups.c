@@ -545,7 +545,89 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------------------------ */
+
+PyDoc_STRVAR(keyword_counts_doc,
+"keyword_counts(words, beginnings, keywords, max_words) -> {keyword: count}\n\n"
+"search.extract.topics.keyword_counts: how often each key of `keywords` occurs\n"
+"among `words` or runs of up to `max_words` consecutive words, a run growing only\n"
+"while it is in `beginnings` (a set of every beginning of a keyword).");
+
+static int
+count_one(PyObject *counts, PyObject *keyword)
+{
+    PyObject *found = PyDict_GetItemWithError(counts, keyword); /* borrowed */
+    if (found == NULL && PyErr_Occurred()) {
+        return -1;
+    }
+    PyObject *count = PyLong_FromSsize_t(found == NULL ? 1 : PyLong_AsSsize_t(found) + 1);
+    if (count == NULL) {
+        return -1;
+    }
+    int result = PyDict_SetItem(counts, keyword, count);
+    Py_DECREF(count);
+    return result;
+}
+
+static PyObject *
+keyword_counts(PyObject *module, PyObject *args)
+{
+    PyObject *words, *beginnings, *keywords;
+    Py_ssize_t max_words;
+    if (!PyArg_ParseTuple(args, "O!OO!n:keyword_counts", &PyList_Type, &words, &beginnings, &PyDict_Type,
+                          &keywords, &max_words)) {
+        return NULL;
+    }
+    if (!PyAnySet_Check(beginnings)) {
+        PyErr_SetString(PyExc_TypeError, "keyword_counts: beginnings must be a set or frozenset");
+        return NULL;
+    }
+    PyObject *counts = PyDict_New();
+    if (counts == NULL) {
+        return NULL;
+    }
+    Py_ssize_t count = PyList_GET_SIZE(words);
+    for (Py_ssize_t start = 0; start < count; start++) {
+        PyObject *run = PyList_GET_ITEM(words, start);
+        Py_INCREF(run);
+        for (Py_ssize_t length = 1; length <= max_words; length++) {
+            if (length > 1) {
+                if (start + length > count) {
+                    break;
+                }
+                PyObject *longer = PyUnicode_Concat(run, PyList_GET_ITEM(words, start + length - 1));
+                Py_DECREF(run);
+                if (longer == NULL) {
+                    goto fail;
+                }
+                run = longer;
+            }
+            /* Only a beginning of some keyword grows, and every keyword begins itself. */
+            int begins = PySet_Contains(beginnings, run);
+            if (begins < 0) {
+                Py_DECREF(run);
+                goto fail;
+            }
+            if (!begins) {
+                break;
+            }
+            int is_keyword = PyDict_Contains(keywords, run);
+            if (is_keyword < 0 || (is_keyword && count_one(counts, run) < 0)) {
+                Py_DECREF(run);
+                goto fail;
+            }
+        }
+        Py_DECREF(run);
+    }
+    return counts;
+
+fail:
+    Py_DECREF(counts);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
+    {"keyword_counts", keyword_counts, METH_VARARGS, keyword_counts_doc},
     {"minhash", minhash, METH_VARARGS, minhash_doc},
     {"translate", translate, METH_VARARGS, translate_doc},
     {"word_postings", word_postings, METH_VARARGS, word_postings_doc},
@@ -562,8 +644,16 @@ static struct PyModuleDef module = {
     methods,
 };
 
+/* Raised with any change of what a function does, with search/speedups.py's VERSION. */
+#define VERSION 1
+
 PyMODINIT_FUNC
 PyInit__speedups(void)
 {
-    return PyModule_Create(&module);
+    PyObject *created = PyModule_Create(&module);
+    if (created != NULL && PyModule_AddIntConstant(created, "VERSION", VERSION) < 0) {
+        Py_DECREF(created);
+        return NULL;
+    }
+    return created;
 }

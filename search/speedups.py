@@ -4,15 +4,22 @@
 compiler when the project was installed) or ``XUNWEN_PURE_PYTHON=1`` is set
 (for the tests that hold the two equal, and for A/B runs), the Python code it
 replaces runs instead, with the same results byte for byte. ``setup.py``
-builds it (``optional=True``: a failed build leaves the Python path).
+builds it (``optional=True``: a failed build leaves the Python path); ``run.py`` installs
+again whenever the C file changes.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from types import ModuleType
 
 PURE_PYTHON_VARIABLE = "XUNWEN_PURE_PYTHON"
+# What this Python code calls, and the C file's VERSION it was written against (raised with
+# any change of what a function does): an extension built from an older C file (the source
+# changed, ``pip install -e .`` not run again) is not used, rather than failing every document.
+FUNCTIONS = ("word_postings", "encode_positions", "add_positions", "translate", "minhash", "keyword_counts")
+VERSION = 1
 
 
 def _load() -> ModuleType | None:
@@ -21,6 +28,12 @@ def _load() -> ModuleType | None:
     try:
         from search import _speedups
     except ImportError:
+        return None
+    if getattr(_speedups, "VERSION", None) != VERSION or not all(
+        hasattr(_speedups, name) for name in FUNCTIONS
+    ):
+        warnings.warn("search/_speedups.c was built from another version of the file: indexing runs "
+                      "in Python, slower, until `pip install -e .` builds it again", stacklevel=2)  # fmt: skip
         return None
     return _speedups
 

@@ -241,3 +241,51 @@ def test_minhash_is_the_numpy_minhash(count, monkeypatch):
     assert np.array_equal(fast, stories.minhash_values(hashes))
     with pytest.raises(ValueError):
         C.minhash(hashes, stories._A, stories._B[:-1])
+
+
+@needs_c
+def test_keyword_counts_are_the_python_counts(monkeypatch):
+    from search.extract import topics
+
+    table = topics.load_table()
+    word_lists = [analysis._index_terms(normalize_for_search(text))[1] for text in _texts()]
+    word_lists += [
+        [],
+        ["乡村"],
+        ["乡村", "振兴"],
+        ["乡村", "振兴", "战略", "乡村", "振兴"],
+        list(table.keywords)[:50],
+    ]
+    fast = [topics.keyword_counts(words) for words in word_lists]
+    monkeypatch.setattr(topics, "SPEEDUPS", None)
+    plain = [topics.keyword_counts(words) for words in word_lists]
+    assert fast == plain
+    assert sum(map(len, plain)) > 100  # keywords were found, runs of two and three words among them
+    runs = [
+        key for counts, words in zip(plain, word_lists, strict=True) for key in counts if key not in words
+    ]
+    assert runs  # keywords of two or three words, joined from runs of words
+    assert topics.keyword_counts(("乡村", "振兴")) == plain[len(_texts()) + 2]
+    with pytest.raises(TypeError):
+        C.keyword_counts(["乡村"], list(table.beginnings), table.keywords, 3)
+
+
+def test_an_extension_built_from_another_version_of_the_file_is_not_used(monkeypatch):
+    import types
+
+    import search
+
+    stale = types.ModuleType("search._speedups")
+    stale.VERSION = speedups.VERSION
+    for name in speedups.FUNCTIONS[:-1]:  # built before the last function was added
+        setattr(stale, name, len)
+    monkeypatch.setitem(sys.modules, "search._speedups", stale)
+    monkeypatch.setattr(search, "_speedups", stale, raising=False)
+    monkeypatch.delenv(speedups.PURE_PYTHON_VARIABLE, raising=False)
+    with pytest.warns(UserWarning, match="another version"):
+        assert speedups._load() is None
+    stale.keyword_counts = len
+    assert speedups._load() is stale
+    stale.VERSION = speedups.VERSION + 1
+    with pytest.warns(UserWarning, match="another version"):
+        assert speedups._load() is None
