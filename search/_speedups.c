@@ -582,51 +582,180 @@ keyword_counts(PyObject *module, PyObject *args)
         PyErr_SetString(PyExc_TypeError, "keyword_counts: beginnings must be a set or frozenset");
         return NULL;
     }
-    PyObject *counts = PyDict_New();
-    if (counts == NULL) {
-        return NULL;
-    }
     Py_ssize_t count = PyList_GET_SIZE(words);
-    for (Py_ssize_t start = 0; start < count; start++) {
-        PyObject *run = PyList_GET_ITEM(words, start);
-        Py_INCREF(run);
-        for (Py_ssize_t length = 1; length <= max_words; length++) {
-            if (length > 1) {
+    PyObject *counts = PyDict_New();
+    /* The runs that may still grow: where each starts, and its text (a new reference each). */
+    Py_ssize_t *starts = PyMem_Malloc(sizeof(Py_ssize_t) * (count + 1));
+    PyObject **runs = PyMem_Malloc(sizeof(PyObject *) * (count + 1));
+    Py_ssize_t live = 0, kept = 0;
+    if (counts == NULL || starts == NULL || runs == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    /* Length by length, as the Python code counts: the counts' keys then come in its order. */
+    for (Py_ssize_t length = 1; length <= max_words; length++) {
+        kept = 0;
+        Py_ssize_t candidates = length == 1 ? count : live;
+        for (Py_ssize_t i = 0; i < candidates; i++) {
+            Py_ssize_t start;
+            PyObject *run;
+            if (length == 1) {
+                start = i;
+                run = PyList_GET_ITEM(words, i);
+                Py_INCREF(run);
+            }
+            else {
+                start = starts[i];
+                PyObject *shorter = runs[i];
+                runs[i] = NULL;
                 if (start + length > count) {
-                    break;
+                    Py_DECREF(shorter);
+                    continue;
                 }
-                PyObject *longer = PyUnicode_Concat(run, PyList_GET_ITEM(words, start + length - 1));
-                Py_DECREF(run);
-                if (longer == NULL) {
+                run = PyUnicode_Concat(shorter, PyList_GET_ITEM(words, start + length - 1));
+                Py_DECREF(shorter);
+                if (run == NULL) {
                     goto fail;
                 }
-                run = longer;
-            }
-            /* Only a beginning of some keyword grows, and every keyword begins itself. */
-            int begins = PySet_Contains(beginnings, run);
-            if (begins < 0) {
-                Py_DECREF(run);
-                goto fail;
-            }
-            if (!begins) {
-                break;
             }
             int is_keyword = PyDict_Contains(keywords, run);
             if (is_keyword < 0 || (is_keyword && count_one(counts, run) < 0)) {
                 Py_DECREF(run);
                 goto fail;
             }
+            /* Only a beginning of some keyword grows (every keyword begins itself). */
+            int begins = length < max_words ? PySet_Contains(beginnings, run) : 0;
+            if (begins < 0) {
+                Py_DECREF(run);
+                goto fail;
+            }
+            if (begins) {
+                starts[kept] = start;
+                runs[kept++] = run; /* kept <= i: never over a run not yet read */
+            }
+            else {
+                Py_DECREF(run);
+            }
         }
-        Py_DECREF(run);
+        live = kept;
     }
+    for (Py_ssize_t i = 0; i < live; i++) {
+        Py_DECREF(runs[i]);
+    }
+    PyMem_Free(starts);
+    PyMem_Free(runs);
     return counts;
 
 fail:
-    Py_DECREF(counts);
+    /* Runs kept in this pass below `kept`, read ones NULL, unread ones of the last pass up to `live`. */
+    if (runs != NULL) {
+        for (Py_ssize_t i = 0; i < (live > kept ? live : kept); i++) {
+            Py_XDECREF(runs[i]);
+        }
+    }
+    PyMem_Free(starts);
+    PyMem_Free(runs);
+    Py_XDECREF(counts);
     return NULL;
 }
 
+/* ------------------------------------------------------------------------ */
+
+PyDoc_STRVAR(find_names_doc,
+"find_names(text, names, lengths, starts) -> [(name, end)]\n\n"
+"search.extract.region._find_names: each name of `names` in `text` with its end,\n"
+"leftmost, then longest, never overlapping. `lengths` maps a name's first two\n"
+"characters to the lengths of the names beginning so, longest first; `starts` is\n"
+"a bool per pair hash ((first * 1031 + second) & (len(starts) - 1)), true where\n"
+"some name's first two characters hash.");
+
+static PyObject *
+find_names(PyObject *module, PyObject *args)
+{
+    PyObject *text, *names, *lengths;
+    Py_buffer starts;
+    if (!PyArg_ParseTuple(args, "UOO!y*:find_names", &text, &names, &PyDict_Type, &lengths, &starts)) {
+        return NULL;
+    }
+    PyObject *found = NULL;
+    Py_ssize_t hashes = starts.len;
+    if (!PyAnySet_Check(names) || hashes == 0 || (hashes & (hashes - 1)) != 0) {
+        PyErr_SetString(PyExc_TypeError, "find_names: names a set, starts a power of two of bools");
+        goto done;
+    }
+    found = PyList_New(0);
+    if (found == NULL) {
+        goto done;
+    }
+    const unsigned char *possible = starts.buf;
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t stop_before = 0; /* the end of the last name found: names never overlap */
+    for (Py_ssize_t position = 0; position + 1 < length; position++) {
+        if (position < stop_before) {
+            continue;
+        }
+        uint32_t first = PyUnicode_READ(kind, data, position), second = PyUnicode_READ(kind, data, position + 1);
+        if (!possible[(first * 1031u + second) & (uint32_t)(hashes - 1)]) {
+            continue;
+        }
+        PyObject *pair = PyUnicode_Substring(text, position, position + 2);
+        if (pair == NULL) {
+            goto fail;
+        }
+        PyObject *sizes = PyDict_GetItemWithError(lengths, pair); /* borrowed */
+        Py_DECREF(pair);
+        if (sizes == NULL) {
+            if (PyErr_Occurred()) {
+                goto fail;
+            }
+            continue;
+        }
+        if (!PyTuple_Check(sizes)) {
+            PyErr_SetString(PyExc_TypeError, "find_names: lengths must map to tuples of ints");
+            goto fail;
+        }
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(sizes); i++) {
+            Py_ssize_t size = PyLong_AsSsize_t(PyTuple_GET_ITEM(sizes, i));
+            if (size == -1 && PyErr_Occurred()) {
+                goto fail;
+            }
+            /* As text[position:position + size]: cut at the text's end (the end reported is not). */
+            Py_ssize_t end = position + size < length ? position + size : length;
+            PyObject *candidate = PyUnicode_Substring(text, position, end);
+            if (candidate == NULL) {
+                goto fail;
+            }
+            int is_name = PySet_Contains(names, candidate);
+            if (is_name < 0) {
+                Py_DECREF(candidate);
+                goto fail;
+            }
+            if (is_name) {
+                PyObject *item = Py_BuildValue("(Nn)", candidate, position + size);
+                if (item == NULL || PyList_Append(found, item) < 0) {
+                    Py_XDECREF(item);
+                    goto fail;
+                }
+                Py_DECREF(item);
+                stop_before = position + size;
+                break;
+            }
+            Py_DECREF(candidate);
+        }
+    }
+    goto done;
+
+fail:
+    Py_CLEAR(found);
+done:
+    PyBuffer_Release(&starts);
+    return found;
+}
+
 static PyMethodDef methods[] = {
+    {"find_names", find_names, METH_VARARGS, find_names_doc},
     {"keyword_counts", keyword_counts, METH_VARARGS, keyword_counts_doc},
     {"minhash", minhash, METH_VARARGS, minhash_doc},
     {"translate", translate, METH_VARARGS, translate_doc},
@@ -645,7 +774,7 @@ static struct PyModuleDef module = {
 };
 
 /* Raised with any change of what a function does, with search/speedups.py's VERSION. */
-#define VERSION 1
+#define VERSION 2
 
 PyMODINIT_FUNC
 PyInit__speedups(void)

@@ -18,8 +18,9 @@ PURE_PYTHON_VARIABLE = "XUNWEN_PURE_PYTHON"
 # What this Python code calls, and the C file's VERSION it was written against (raised with
 # any change of what a function does): an extension built from an older C file (the source
 # changed, ``pip install -e .`` not run again) is not used, rather than failing every document.
-FUNCTIONS = ("word_postings", "encode_positions", "add_positions", "translate", "minhash", "keyword_counts")
-VERSION = 1
+FUNCTIONS = ("word_postings", "encode_positions", "add_positions", "translate", "minhash", "keyword_counts",
+             "find_names")  # fmt: skip
+VERSION = 2
 
 
 def _load() -> ModuleType | None:

@@ -284,8 +284,38 @@ def test_an_extension_built_from_another_version_of_the_file_is_not_used(monkeyp
     monkeypatch.delenv(speedups.PURE_PYTHON_VARIABLE, raising=False)
     with pytest.warns(UserWarning, match="another version"):
         assert speedups._load() is None
-    stale.keyword_counts = len
+    setattr(stale, speedups.FUNCTIONS[-1], len)
     assert speedups._load() is stale
     stale.VERSION = speedups.VERSION + 1
     with pytest.warns(UserWarning, match="another version"):
         assert speedups._load() is None
+
+
+@needs_c
+def test_place_names_are_found_as_the_python_scan_finds_them(monkeypatch):
+    from search.extract import region
+    from search.normalize import to_simplified
+
+    texts = [to_simplified(text) for text in _texts()]
+    texts += [
+        "河南",
+        "河南省郑州市",
+        "郑州",
+        "在河南省",
+        "内蒙古自治区呼和浩特市",
+        "河",
+        "",
+        "北京" * 40,
+        "乌鲁木齐"[:3],
+    ]
+    texts += [text[-70:] for text in texts if len(text) > 70]  # the long path, and names cut at the end
+    fast = [list(region._find_names(text)) for text in texts]
+    fast_regions = [region.extract_region(text) for text in _texts()]
+    monkeypatch.setattr(region, "SPEEDUPS", None)
+    plain = [list(region._find_names(text)) for text in texts]
+    assert fast == plain
+    assert sum(map(len, plain)) > 200
+    assert [region.extract_region(text) for text in _texts()] == fast_regions
+    index = region._name_index()
+    with pytest.raises(TypeError):
+        C.find_names("河南", index.names, index.lengths, index.starts[:1000])
