@@ -209,8 +209,16 @@ class PausedRun:
         assert line.startswith("paused after"), (line, self.stderr())
 
     def resume(self) -> None:
+        import threading
+
         self.process.stdin.write("go on\n")
         self.process.stdin.close()
+        # The rest of its stdout (the summary) is read as it comes: a summary larger than the
+        # pipe holds (every record failed) blocked the run while a test polled it, until the timeout.
+        self._output: list[str] = []
+        self._reader = threading.Thread(target=lambda: self._output.append(self.process.stdout.read()),
+                                        daemon=True)  # fmt: skip
+        self._reader.start()
 
     def finish(self, timeout: float = 280) -> tuple[int, dict]:
         """Resume if paused, wait for the end: (exit status, summary dict)."""
@@ -218,10 +226,10 @@ class PausedRun:
 
         if not self.process.stdin.closed:
             self.resume()
-        output = self.process.stdout.read()
         status = self.process.wait(timeout=timeout)
+        self._reader.join(timeout=timeout)
         assert status in (0, 1), (status, self.stderr())
-        return status, json.loads(output.strip().splitlines()[-1])
+        return status, json.loads("".join(self._output).strip().splitlines()[-1])
 
     def kill(self) -> None:
         import signal
