@@ -754,7 +754,58 @@ done:
     return found;
 }
 
+/* ------------------------------------------------------------------------ */
+
+PyDoc_STRVAR(gram_keys_doc,
+"gram_keys(text, classes) -> bytearray\n\n"
+"The keys of search.analysis.character_gram_keys before sorting, as native int64:\n"
+"(a << 21) | (b + 1) for each two neighbours a, b of a run, a << 21 for each\n"
+"alphanumeric character; `classes` holds a byte per code point (0 outside a run,\n"
+"1 in a run, 2 alphanumeric).");
+
+static PyObject *
+gram_keys(PyObject *module, PyObject *args)
+{
+    PyObject *text;
+    Py_buffer classes;
+    if (!PyArg_ParseTuple(args, "Uy*:gram_keys", &text, &classes)) {
+        return NULL;
+    }
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    PyObject *keys = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)sizeof(int64_t) * 2 * length);
+    if (keys == NULL) {
+        PyBuffer_Release(&classes);
+        return NULL;
+    }
+    int64_t *out = (int64_t *)PyByteArray_AS_STRING(keys);
+    const unsigned char *class_of = classes.buf;
+    Py_ssize_t known = classes.len, count = 0;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    int previous_in_run = 0;
+    int64_t previous = 0;
+    for (Py_ssize_t i = 0; i < length; i++) {
+        Py_UCS4 point = PyUnicode_READ(kind, data, i);
+        unsigned char class = (Py_ssize_t)point < known ? class_of[point] : 0;
+        if (class > 0 && previous_in_run) {
+            out[count++] = (previous << 21) | ((int64_t)point + 1);
+        }
+        if (class == 2) {
+            out[count++] = (int64_t)point << 21;
+        }
+        previous_in_run = class > 0;
+        previous = point;
+    }
+    PyBuffer_Release(&classes);
+    if (PyByteArray_Resize(keys, (Py_ssize_t)sizeof(int64_t) * count) < 0) {
+        Py_DECREF(keys);
+        return NULL;
+    }
+    return keys;
+}
+
 static PyMethodDef methods[] = {
+    {"gram_keys", gram_keys, METH_VARARGS, gram_keys_doc},
     {"find_names", find_names, METH_VARARGS, find_names_doc},
     {"keyword_counts", keyword_counts, METH_VARARGS, keyword_counts_doc},
     {"minhash", minhash, METH_VARARGS, minhash_doc},
@@ -774,7 +825,7 @@ static struct PyModuleDef module = {
 };
 
 /* Raised with any change of what a function does, with search/speedups.py's VERSION. */
-#define VERSION 2
+#define VERSION 3
 
 PyMODINIT_FUNC
 PyInit__speedups(void)

@@ -373,6 +373,10 @@ def character_gram_keys(normalized: str) -> np.ndarray:
     The same grams, computed with NumPy over the text's code points instead of
     a string per bigram: indexing makes them for every document.
     """
+    if SPEEDUPS is not None:  # the keys in one C loop (search/_speedups.c), sorted and made distinct here
+        keys = np.frombuffer(SPEEDUPS.gram_keys(normalized, _run_classes()), dtype=np.int64)
+        keys.sort()
+        return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
     points = code_points(normalized).astype(np.int64)
     classes = _run_classes()[points]
     in_run = classes > 0

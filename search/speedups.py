@@ -19,8 +19,8 @@ PURE_PYTHON_VARIABLE = "XUNWEN_PURE_PYTHON"
 # any change of what a function does): an extension built from an older C file (the source
 # changed, ``pip install -e .`` not run again) is not used, rather than failing every document.
 FUNCTIONS = ("word_postings", "encode_positions", "add_positions", "translate", "minhash", "keyword_counts",
-             "find_names")  # fmt: skip
-VERSION = 2
+             "find_names", "gram_keys")  # fmt: skip
+VERSION = 3
 
 
 def _load() -> ModuleType | None:

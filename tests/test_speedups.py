@@ -319,3 +319,15 @@ def test_place_names_are_found_as_the_python_scan_finds_them(monkeypatch):
     index = region._name_index()
     with pytest.raises(TypeError):
         C.find_names("河南", index.names, index.lengths, index.starts[:1000])
+
+
+@needs_c
+def test_gram_keys_are_the_numpy_keys(monkeypatch):
+    texts = [normalize_for_search(text) for text in _texts()] + ["", "，", "a", "_", "a_b", "𠀀𪚥", "\ud800a"]
+    fast = [analysis.character_gram_keys(text) for text in texts]
+    monkeypatch.setattr(analysis, "SPEEDUPS", None)
+    plain = [analysis.character_gram_keys(text) for text in texts]
+    for text, fast_keys, plain_keys in zip(texts, fast, plain, strict=True):
+        assert fast_keys.dtype == plain_keys.dtype == np.int64, text[:40]
+        assert np.array_equal(fast_keys, plain_keys), text[:40]
+    assert sum(map(len, plain)) > 10_000
