@@ -1,14 +1,20 @@
 /* search._speedups: the per-word loops of indexing in C (issue 16).
  *
- * Two loops ran once per word of every article, in Python: turning jieba's cut
- * into a document's postings (search.analysis._index_terms) and turning those
- * postings into the segment writer's columns, each word's positions encoded as
- * Whoosh's Positions format encodes them (search.schema.WordField.index_columns,
- * search.engine.segment_writer.GroupedPostings.add_columns). Together they were
- * about a fifth of an indexing run's CPU. The Python code stays as it was, as
- * the reference and the fallback: `search/speedups.py` loads this module when it
- * was built (and XUNWEN_PURE_PYTHON is not set); tests/test_speedups.py holds
- * every result equal to the Python one, byte for byte.
+ * Loops that ran once per word, character or shingle of every article, in
+ * Python: jieba's cut to a document's postings (search.analysis._index_terms),
+ * a word field's postings to the segment writer's columns with each word's
+ * positions encoded as Whoosh's Positions format encodes them
+ * (search.schema.WordField.index_columns, then
+ * search.engine.segment_writer.GroupedPostings.add_columns), the script tables'
+ * translation (search.normalize.translate), the MinHash of a story signature
+ * (search.stories.minhash_values), topic keyword counting
+ * (search.extract.topics.keyword_counts), the gazetteer name scan
+ * (search.extract.region._find_names) and the chars field's keys
+ * (search.analysis.character_gram_keys). The Python code stays beside each
+ * call, as the reference and the fallback: search/speedups.py loads this module
+ * when it was built from this version of the file (VERSION, at the end) and
+ * XUNWEN_PURE_PYTHON is not set; tests/test_speedups.py holds every result equal
+ * to the Python one, byte for byte.
  *
  * Nothing here holds state but a cache of one-position encodings (as
  * search.schema._ONE_POSITION: most words of an article occur once, and the
