@@ -22,7 +22,6 @@ xunwen's tables are loaded before the first round, so every round measures the s
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gzip
 import itertools
 import json
@@ -96,7 +95,9 @@ def run_xunwen(
     import search.indexer as indexer
 
     if pure:  # the C loops (search/_speedups.c) off for this run, as XUNWEN_PURE_PYTHON=1 does
-        with _pure_python():
+        from search import speedups
+
+        with speedups.pure_python():
             return run_xunwen(path, folder, procs, words_only)
     original = indexer.index_fields
     if words_only:
@@ -116,22 +117,6 @@ def run_xunwen(
     if summary.failed:
         print(f"  ({len(summary.failed)} failed: {summary.failed[0]})")
     return elapsed, cpu
-
-
-@contextlib.contextmanager
-def _pure_python():
-    from search import analysis, normalize
-    from search.engine import segment_writer
-
-    modules = (analysis, normalize, segment_writer)
-    before = [module.SPEEDUPS for module in modules]
-    for module in modules:
-        module.SPEEDUPS = None
-    try:
-        yield
-    finally:
-        for module, speedups in zip(modules, before, strict=True):
-            module.SPEEDUPS = speedups
 
 
 def main() -> int:

@@ -200,8 +200,9 @@ static PyObject *
 encode(PyObject *positions)
 {
     Py_ssize_t count = PyList_GET_SIZE(positions);
+    long only = -1; /* the one position of a one-position list */
     if (count == 1) {
-        long only = PyLong_AsLong(PyList_GET_ITEM(positions, 0));
+        only = PyLong_AsLong(PyList_GET_ITEM(positions, 0));
         if (only == -1 && PyErr_Occurred()) {
             return NULL;
         }
@@ -255,12 +256,9 @@ encode(PyObject *positions)
     if (_PyBytes_Resize(&encoded, out - start) < 0) {
         return NULL;
     }
-    if (count == 1) {
-        long only = PyLong_AsLong(PyList_GET_ITEM(positions, 0));
-        if (only >= 0 && only < ONE_POSITION_CACHED) {
-            Py_INCREF(encoded);
-            one_position[only] = encoded;
-        }
+    if (count == 1 && only >= 0 && only < ONE_POSITION_CACHED) {
+        Py_INCREF(encoded);
+        one_position[only] = encoded;
     }
     return encoded;
 }
@@ -375,11 +373,13 @@ add_positions(PyObject *module, PyObject *args)
     i = 0;
     while (PyDict_Next(postings, &position, &term, &positions)) {
         PyObject *number = PyDict_GetItemWithError(term_numbers, term); /* borrowed */
+        unsigned long value;
         if (number == NULL) {
             if (PyErr_Occurred()) {
                 goto fail;
             }
-            number = PyLong_FromSsize_t(PyDict_GET_SIZE(term_numbers));
+            value = (unsigned long)PyDict_GET_SIZE(term_numbers); /* a new term: the next number */
+            number = PyLong_FromUnsignedLong(value);
             if (number == NULL) {
                 goto fail;
             }
@@ -388,14 +388,12 @@ add_positions(PyObject *module, PyObject *args)
             if (failed) {
                 goto fail;
             }
-            number = PyDict_GetItemWithError(term_numbers, term);
-            if (number == NULL) {
+        }
+        else {
+            value = PyLong_AsUnsignedLong(number);
+            if (value == (unsigned long)-1 && PyErr_Occurred()) {
                 goto fail;
             }
-        }
-        unsigned long value = PyLong_AsUnsignedLong(number);
-        if (value == (unsigned long)-1 && PyErr_Occurred()) {
-            goto fail;
         }
         numbers[i++] = (uint32_t)value;
     }

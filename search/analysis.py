@@ -25,8 +25,8 @@ import numpy as np
 import rjieba
 from whoosh.analysis import Token, Tokenizer
 
+from search import speedups
 from search.normalize import VARIANT_FOLDS, code_points, normalize_for_search
-from search.speedups import SPEEDUPS
 
 _DATA_DIR = Path(__file__).parent / "data"
 
@@ -208,8 +208,9 @@ def _index_terms(normalized: str) -> tuple[dict[str, list[int]], list[str]]:
     way it does inside the text sends the whole text down the general path.
     """
     cut = _segmenter().cut(normalized, True)
-    if SPEEDUPS is not None:  # this function's loop in C (search/_speedups.c), the same result
-        found = SPEEDUPS.word_postings(cut, _sub_words)
+    fast = speedups.SPEEDUPS
+    if fast is not None:  # this function's loop in C (search/_speedups.c), the same result
+        found = fast.word_postings(cut, _sub_words)
         return found if found is not None else _index_terms_by_tokens(normalized)
     words = [word for word in cut if word.isalnum() or _is_word(word)]
     postings: dict[str, list[int]] = {}
@@ -373,8 +374,9 @@ def character_gram_keys(normalized: str) -> np.ndarray:
     The same grams, computed with NumPy over the text's code points instead of
     a string per bigram: indexing makes them for every document.
     """
-    if SPEEDUPS is not None:  # the keys in one C loop (search/_speedups.c), sorted and made distinct here
-        keys = np.frombuffer(SPEEDUPS.gram_keys(normalized, _run_classes()), dtype=np.int64)
+    fast = speedups.SPEEDUPS
+    if fast is not None:  # the keys in one C loop (search/_speedups.c), sorted and made distinct here
+        keys = np.frombuffer(fast.gram_keys(normalized, _run_classes()), dtype=np.int64)
         keys.sort()
         return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
     points = code_points(normalized).astype(np.int64)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import opencc
 
-from search.speedups import SPEEDUPS
+from search import speedups
 
 _DICTIONARY_DIR = Path(opencc.__file__).parent / "dictionary"
 
@@ -166,8 +166,9 @@ def code_points(text: str) -> np.ndarray:
 def translate(text: str, table: dict[int, int | None]) -> str:
     """``text.translate(table)`` for a table of code points (or None); meant for the module's
     own tables, each of whose arrays is built once and kept."""
-    if SPEEDUPS is not None:  # one loop in C over the lookup array (search/_speedups.c)
-        return SPEEDUPS.translate(text, _arrays_of(table)[1])
+    fast = speedups.SPEEDUPS
+    if fast is not None:  # one loop in C over the lookup array (search/_speedups.c)
+        return fast.translate(text, _arrays_of(table)[1])
     if len(text) < _ARRAY_MIN_CHARS:
         return text.translate(table)
     try:

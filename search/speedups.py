@@ -1,17 +1,21 @@
 """The per-word loops of indexing in C, when they were built (``search/_speedups.c``).
 
 ``SPEEDUPS`` is the compiled module, or ``None``: where it was not built (no C
-compiler when the project was installed) or ``XUNWEN_PURE_PYTHON=1`` is set
-(for the tests that hold the two equal, and for A/B runs), the Python code it
-replaces runs instead, with the same results byte for byte. ``setup.py``
-builds it (``optional=True``: a failed build leaves the Python path); ``run.py`` installs
+compiler when the project was installed), where it was built from another version
+of the file, or with ``XUNWEN_PURE_PYTHON=1``. Then the Python code it replaces
+runs instead, with the same results byte for byte. Every caller reads it here at
+each call (``speedups.SPEEDUPS``), so one switch (``pure_python()``, or a test's
+monkeypatch) turns all of them to Python at once. ``setup.py`` builds it
+(``optional=True``: a failed build leaves the Python path); ``run.py`` installs
 again whenever the C file changes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
+from collections.abc import Iterator
 from types import ModuleType
 
 PURE_PYTHON_VARIABLE = "XUNWEN_PURE_PYTHON"
@@ -40,3 +44,15 @@ def _load() -> ModuleType | None:
 
 
 SPEEDUPS = _load()
+
+
+@contextlib.contextmanager
+def pure_python() -> Iterator[None]:
+    """The Python code everywhere inside the block (the bench's A/B; tests use monkeypatch),
+    in this process and in the indexing workers it forks."""
+    global SPEEDUPS
+    before, SPEEDUPS = SPEEDUPS, None
+    try:
+        yield
+    finally:
+        SPEEDUPS = before

@@ -43,9 +43,9 @@ from pathlib import Path
 
 import numpy as np
 
+from search import speedups
 from search.engine.fixes import reading_through
 from search.normalize import _is_copyright, _is_editor, _is_navigation, normalize_for_search
-from search.speedups import SPEEDUPS
 
 NUM_PERM = 128
 SEED = 1
@@ -200,9 +200,10 @@ def _fmix32(values: np.ndarray) -> np.ndarray:
 def minhash_values(hashes: np.ndarray) -> np.ndarray:
     """``MinHash(scheme="affine32").update_batch`` of these hashes, in one NumPy pass per chunk
     (or one C loop, ``search/_speedups.c``)."""
-    if SPEEDUPS is not None:
+    fast = speedups.SPEEDUPS
+    if fast is not None:
         contiguous = np.ascontiguousarray(hashes, dtype=np.uint32)
-        return np.frombuffer(bytearray(SPEEDUPS.minhash(contiguous, _A, _B)), dtype=np.uint32)
+        return np.frombuffer(bytearray(fast.minhash(contiguous, _A, _B)), dtype=np.uint32)
     mixed = _fmix32(hashes.astype(np.uint32))
     values = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
     for start in range(0, len(mixed), CHUNK):

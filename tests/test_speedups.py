@@ -24,7 +24,6 @@ from hypothesis import strategies as st
 from whoosh.formats import Positions
 
 from search import analysis, speedups
-from search.engine import segment_writer
 from search.engine.segment_writer import GroupedPostings
 from search.normalize import normalize_for_search
 from search.schema import build_schema, encode_positions
@@ -68,20 +67,11 @@ def _texts() -> list[str]:
     return texts
 
 
-@pytest.fixture
-def pure_python(monkeypatch):
-    """Every module that uses the C loops, told they were not built."""
-    from search import normalize, stories
-
-    for module in (analysis, segment_writer, normalize, stories):
-        monkeypatch.setattr(module, "SPEEDUPS", None)
-
-
 @needs_c
 def test_postings_of_the_cut_are_the_python_loops(monkeypatch):
     texts = [normalize_for_search(text) for text in _texts()]
     fast = [analysis._index_terms(text) for text in texts]
-    monkeypatch.setattr(analysis, "SPEEDUPS", None)
+    monkeypatch.setattr(speedups, "SPEEDUPS", None)
     plain = [analysis._index_terms(text) for text in texts]
     assert len(texts) > 7
     for text, (fast_postings, fast_words), (plain_postings, plain_words) in zip(
@@ -189,20 +179,35 @@ def _postings_of(index_dir) -> tuple[list, list]:
         return list(reader.iter_docs()), list(reader.iter_postings())
 
 
+class _Counting:
+    """The C module, noting which of its functions were taken."""
+
+    def __init__(self):
+        self.taken: set[str] = set()
+
+    def __getattr__(self, name):
+        self.taken.add(name)
+        return getattr(C, name)
+
+
 @needs_c
-def test_an_index_built_with_the_c_loops_is_the_one_built_without(tmp_path, pure_python, monkeypatch):
-    from search import normalize, stories
+def test_an_index_built_with_the_c_loops_is_the_one_built_without(tmp_path, monkeypatch):
     from search.indexer import index_paths
 
     articles = tmp_path / "articles.jsonl"
     articles.write_text("".join(json.dumps({"id": f"a{n}", "content": text}, ensure_ascii=False) + "\n"
                                 for n, text in enumerate(_texts()) if text.strip()), encoding="utf-8")  # fmt: skip
-    plain = index_paths([articles], tmp_path / "plain", procs=1)  # the Python code (pure_python)
-    for module in (analysis, segment_writer, normalize, stories):
-        monkeypatch.setattr(module, "SPEEDUPS", C)
+    counting = _Counting()
+    monkeypatch.setattr(speedups, "SPEEDUPS", counting)
     fast = index_paths([articles], tmp_path / "fast", procs=1)
+    # Every loop of the C file is reached through the one switch, so None below turns all of them off.
+    assert counting.taken == set(speedups.FUNCTIONS) - {"encode_positions"}  # that one is add_positions' own
+    monkeypatch.setattr(speedups, "SPEEDUPS", None)
+    plain = index_paths([articles], tmp_path / "plain", procs=1)
     assert fast.indexed == plain.indexed > 7
-    assert _postings_of(tmp_path / "fast") == _postings_of(tmp_path / "plain")
+    assert _postings_of(tmp_path / "fast") == _postings_of(
+        tmp_path / "plain"
+    )  # stored fields too: topics, regions
     signatures = [StoryBook.open(folder).stories for folder in (tmp_path / "fast", tmp_path / "plain")]
     fast_live, plain_live = (list(book.live()) for book in signatures)
     assert len(fast_live) == fast.indexed
@@ -211,6 +216,13 @@ def test_an_index_built_with_the_c_loops_is_the_one_built_without(tmp_path, pure
     ):
         assert (fast_id, fast_story, fast_sig.shingles) == (plain_id, plain_story, plain_sig.shingles)
         assert np.array_equal(fast_sig.hashvalues, plain_sig.hashvalues)
+
+
+def test_the_bench_switch_turns_every_loop_off():
+    before = speedups.SPEEDUPS
+    with speedups.pure_python():
+        assert speedups.SPEEDUPS is None
+    assert speedups.SPEEDUPS is before
 
 
 @needs_c
@@ -236,7 +248,7 @@ def test_minhash_is_the_numpy_minhash(count, monkeypatch):
 
     hashes = np.random.default_rng(count).integers(0, 2**32, count, dtype=np.uint64).astype(np.uint32)
     fast = stories.minhash_values(hashes)
-    monkeypatch.setattr(stories, "SPEEDUPS", None)
+    monkeypatch.setattr(speedups, "SPEEDUPS", None)
     assert fast.dtype == np.uint32 and fast.flags.writeable
     assert np.array_equal(fast, stories.minhash_values(hashes))
     with pytest.raises(ValueError):
@@ -257,7 +269,7 @@ def test_keyword_counts_are_the_python_counts(monkeypatch):
         list(table.keywords)[:50],
     ]
     fast = [topics.keyword_counts(words) for words in word_lists]
-    monkeypatch.setattr(topics, "SPEEDUPS", None)
+    monkeypatch.setattr(speedups, "SPEEDUPS", None)
     plain = [topics.keyword_counts(words) for words in word_lists]
     assert fast == plain
     assert sum(map(len, plain)) > 100  # keywords were found, runs of two and three words among them
@@ -311,7 +323,7 @@ def test_place_names_are_found_as_the_python_scan_finds_them(monkeypatch):
     texts += [text[-70:] for text in texts if len(text) > 70]  # the long path, and names cut at the end
     fast = [list(region._find_names(text)) for text in texts]
     fast_regions = [region.extract_region(text) for text in _texts()]
-    monkeypatch.setattr(region, "SPEEDUPS", None)
+    monkeypatch.setattr(speedups, "SPEEDUPS", None)
     plain = [list(region._find_names(text)) for text in texts]
     assert fast == plain
     assert sum(map(len, plain)) > 200
@@ -325,7 +337,7 @@ def test_place_names_are_found_as_the_python_scan_finds_them(monkeypatch):
 def test_gram_keys_are_the_numpy_keys(monkeypatch):
     texts = [normalize_for_search(text) for text in _texts()] + ["", "，", "a", "_", "a_b", "𠀀𪚥", "\ud800a"]
     fast = [analysis.character_gram_keys(text) for text in texts]
-    monkeypatch.setattr(analysis, "SPEEDUPS", None)
+    monkeypatch.setattr(speedups, "SPEEDUPS", None)
     plain = [analysis.character_gram_keys(text) for text in texts]
     for text, fast_keys, plain_keys in zip(texts, fast, plain, strict=True):
         assert fast_keys.dtype == plain_keys.dtype == np.int64, text[:40]

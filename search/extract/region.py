@@ -39,10 +39,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from search import gazetteer
+from search import gazetteer, speedups
 from search.gazetteer import Region, Sense
 from search.normalize import code_points, is_navigation_line, to_simplified
-from search.speedups import SPEEDUPS
 
 # Where a mention stands, and what it weighs there.
 # A dateline (新华社北京5月12日电) says where the report was filed, not what it
@@ -202,8 +201,9 @@ _ARRAY_SCAN_CHARS = 64
 def _find_names(text: str) -> Iterator[tuple[str, int]]:
     """Each name in ``text`` with its end offset: leftmost, then longest, never overlapping."""
     index = _name_index()
-    if SPEEDUPS is not None:  # the scan below in C (search/_speedups.c), the same names
-        yield from SPEEDUPS.find_names(text, index.names, index.lengths, index.starts)
+    fast = speedups.SPEEDUPS
+    if fast is not None:  # the scan below in C (search/_speedups.c), the same names
+        yield from fast.find_names(text, index.names, index.lengths, index.starts)
         return
     if len(text) < _ARRAY_SCAN_CHARS:
         position, stop = 0, len(text) - 1

@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from search import speedups
 from search.normalize import to_simplified
-from search.speedups import SPEEDUPS
 
 TOPICS_FILE = Path(__file__).resolve().parents[1] / "data" / "topics.toml"
 MAX_KEYWORD_WORDS = 3  # a keyword may span this many segmented words (乡村 + 振兴)
@@ -113,9 +113,10 @@ def keyword_counts(words: list[str]) -> Counter[str]:
     """How often each keyword of the table occurs among ``words`` (or runs of up
     to three consecutive words)."""
     table = load_table()
-    if SPEEDUPS is not None:  # the loop below in C (search/_speedups.c), the same counts
+    fast = speedups.SPEEDUPS
+    if fast is not None:  # the loop below in C (search/_speedups.c), the same counts
         words = words if isinstance(words, list) else list(words)
-        return Counter(SPEEDUPS.keyword_counts(words, table.beginnings, table.keywords, MAX_KEYWORD_WORDS))
+        return Counter(fast.keyword_counts(words, table.beginnings, table.keywords, MAX_KEYWORD_WORDS))
     is_keyword = table.keywords.__contains__
     # A run of words is only extended while it is the beginning of some keyword:
     # a few runs per article instead of every pair and triple of its words. A
